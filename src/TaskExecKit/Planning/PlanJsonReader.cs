@@ -1,0 +1,382 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using TaskExecKit.Effects;
+
+namespace TaskExecKit.Planning;
+
+/// <summary>
+/// Reads plan.json version 1 (legacy; unknown keys ignored) and version 2 (unknown keys are
+/// problems). Broken JSON or a wrong shape throws <see cref="PlanParseException"/> with line and
+/// column; malformed attribute values become validation problems.
+/// </summary>
+internal static class PlanJsonReader
+{
+    private static readonly string[] V2TaskKeys = ["id", "title", "layer", "agent", "run", "needs", "effects", "timeout", "retries", "description", "done"];
+    private static readonly string[] TopKeys = ["version", "source", "generated_at", "queues"];
+    private static readonly string[] QueueKeys = ["name", "tasks"];
+
+    internal static Plan Read(byte[] utf8, string? file)
+    {
+        var text = new TextMap(utf8, file);
+        Node root;
+        try
+        {
+            root = Node.Parse(utf8);
+        }
+        catch (JsonException ex)
+        {
+            int line = (int)(ex.LineNumber ?? 0) + 1;
+            int column = (int)(ex.BytePositionInLine ?? 0) + 1;
+            throw new PlanParseException(file, line, column, "not valid JSON: " + JsonProblem(ex.Message), ex);
+        }
+
+        var reader = new Reader(text);
+        return reader.ReadPlan(root);
+    }
+
+    private static string JsonProblem(string message)
+    {
+        // System.Text.Json appends its own "LineNumber: .. | BytePositionInLine: .." which we already report.
+        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
+    }
+
+    private sealed class Reader(TextMap text)
+    {
+        private readonly List<PlanDiagnostic> _diagnostics = [];
+
+        public Plan ReadPlan(Node root)
+        {
+            Expect(root, JsonTokenType.StartObject, "a plan.json is a JSON object");
+            var versionNode = root.Get("version") ?? throw Fail(root, "plan.json has no \"version\"");
+            if (versionNode.Kind != JsonTokenType.Number || !int.TryParse(versionNode.Text, NumberStyles.None, CultureInfo.InvariantCulture, out int version) || version is < 1 or > 2)
+            {
+                throw Fail(versionNode, $"plan.json has version {versionNode.Text}; this TaskExecKit reads versions 1 and 2");
+            }
+
+            if (version >= 2)
+            {
+                UnknownKeys(root, TopKeys, "plan", null);
+            }
+
+            string? source = OptionalString(root, "source");
+            DateTimeOffset generatedAt = default;
+            if (root.Get("generated_at") is { } at)
+            {
+                if (at.Kind != JsonTokenType.String
+                    || !DateTimeOffset.TryParse(at.Text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out generatedAt))
+                {
+                    throw Fail(at, $"\"generated_at\" is {Show(at)}, not a UTC ISO-8601 time like 2025-10-01T12:00:00Z");
+                }
+            }
+
+            var queuesNode = root.Get("queues") ?? throw Fail(root, "plan.json has no \"queues\"");
+            Expect(queuesNode, JsonTokenType.StartArray, "\"queues\" is a JSON array");
+            var queues = new List<PlanQueue>(queuesNode.Items.Count);
+            foreach (var q in queuesNode.Items)
+            {
+                Expect(q, JsonTokenType.StartObject, "each queue is a JSON object with \"name\" and \"tasks\"");
+                if (version >= 2)
+                {
+                    UnknownKeys(q, QueueKeys, "queue", null);
+                }
+
+                string name = RequiredString(q, "name", "queue");
+                var tasksNode = q.Get("tasks") ?? throw Fail(q, $"queue '{name}' has no \"tasks\"");
+                Expect(tasksNode, JsonTokenType.StartArray, $"\"tasks\" of queue '{name}' is a JSON array");
+                var tasks = new List<PlanTask>(tasksNode.Items.Count);
+                foreach (var t in tasksNode.Items)
+                {
+                    tasks.Add(ReadTask(t, name, version));
+                }
+
+                queues.Add(new PlanQueue(name, tasks, text.At(q.Offset)));
+            }
+
+            return new Plan(version, source, generatedAt, queues, text.File, _diagnostics);
+        }
+
+        private PlanTask ReadTask(Node t, string queue, int version)
+        {
+            Expect(t, JsonTokenType.StartObject, "each task is a JSON object with at least an \"id\"");
+            string id = RequiredString(t, "id", "task");
+            var at = text.At(t.Offset);
+            string title = OptionalString(t, "title") ?? id;
+            string layer = OptionalString(t, "layer") ?? Layers.ForId(id);
+            if (version < 2)
+            {
+                return new PlanTask(id, title, queue, layer, null, null, [], [], null, null, null, false, at);
+            }
+
+            UnknownKeys(t, V2TaskKeys, "task", id);
+            var locations = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+            foreach (var (key, value) in t.Members)
+            {
+                locations.TryAdd(key, text.At(value.Offset));
+            }
+
+            IReadOnlyList<string>? run = null;
+            if (t.Get("run") is { } runNode)
+            {
+                var argv = Strings(runNode, id, "run", PlanDiagnosticCodes.MalformedArgv);
+                if (argv is not null && (argv.Count == 0 || argv[0].Length == 0))
+                {
+                    Report(runNode, PlanDiagnosticCodes.MalformedArgv, id, $"task {id}: run names no command");
+                }
+                else
+                {
+                    run = argv;
+                }
+            }
+
+            var needs = new List<string>();
+            if (t.Get("needs") is { } needsNode && Strings(needsNode, id, "needs", PlanDiagnosticCodes.MalformedAttribute) is { } deps)
+            {
+                needs.AddRange(deps);
+            }
+
+            var effects = new List<Capability>();
+            if (t.Get("effects") is { } effectsNode && Strings(effectsNode, id, "effects", PlanDiagnosticCodes.MalformedEffect) is { } items)
+            {
+                foreach (string item in items)
+                {
+                    if (Capability.TryParse(item, out var capability, out string error))
+                    {
+                        effects.Add(capability);
+                    }
+                    else
+                    {
+                        Report(effectsNode, PlanDiagnosticCodes.MalformedEffect, id, $"task {id}: {error}");
+                    }
+                }
+            }
+
+            TimeSpan? timeout = null;
+            if (t.Get("timeout") is { } timeoutNode)
+            {
+                if (timeoutNode.Kind == JsonTokenType.String && Duration.TryParse(timeoutNode.Text, out var value))
+                {
+                    timeout = value;
+                }
+                else
+                {
+                    Report(timeoutNode, PlanDiagnosticCodes.MalformedDuration, id, $"task {id} has timeout {Show(timeoutNode)}, which is not {Duration.Expected}");
+                }
+            }
+
+            int? retries = null;
+            if (t.Get("retries") is { } retriesNode)
+            {
+                if (retriesNode.Kind == JsonTokenType.Number && int.TryParse(retriesNode.Text, NumberStyles.None, CultureInfo.InvariantCulture, out int r) && r <= SotV2Reader.MaxRetries)
+                {
+                    retries = r;
+                }
+                else
+                {
+                    Report(retriesNode, PlanDiagnosticCodes.MalformedAttribute, id, $"task {id} has retries {Show(retriesNode)}, which is not a whole number from 0 to {SotV2Reader.MaxRetries}");
+                }
+            }
+
+            bool done = false;
+            if (t.Get("done") is { } doneNode)
+            {
+                if (doneNode.Kind is JsonTokenType.True or JsonTokenType.False)
+                {
+                    done = doneNode.Kind == JsonTokenType.True;
+                }
+                else
+                {
+                    Report(doneNode, PlanDiagnosticCodes.MalformedAttribute, id, $"task {id} has done {Show(doneNode)}, which is not true or false");
+                }
+            }
+
+            return new PlanTask(
+                id, title, queue, layer, OptionalString(t, "agent"), run, needs, effects, timeout, retries,
+                OptionalString(t, "description"), done, at, locations);
+        }
+
+        private List<string>? Strings(Node node, string id, string key, string code)
+        {
+            if (node.Kind != JsonTokenType.StartArray || node.Items.Exists(i => i.Kind != JsonTokenType.String))
+            {
+                Report(node, code, id, $"task {id} has {key} {Show(node)}, which is not a JSON array of strings");
+                return null;
+            }
+
+            return node.Items.ConvertAll(i => i.Text);
+        }
+
+        private void UnknownKeys(Node obj, string[] known, string what, string? id)
+        {
+            foreach (var (key, value) in obj.Members)
+            {
+                if (Array.IndexOf(known, key) < 0)
+                {
+                    Report(value, PlanDiagnosticCodes.UnknownAttribute, id, $"{what}{(id is null ? string.Empty : " " + id)} has an unknown key \"{key}\"; known keys: {string.Join(", ", known)}");
+                }
+            }
+        }
+
+        private string? OptionalString(Node obj, string key)
+        {
+            var node = obj.Get(key);
+            if (node is null || node.Kind == JsonTokenType.Null)
+            {
+                return null;
+            }
+
+            return node.Kind == JsonTokenType.String ? node.Text : throw Fail(node, $"\"{key}\" is {Show(node)}, not a string");
+        }
+
+        private string RequiredString(Node obj, string key, string what)
+        {
+            var node = obj.Get(key) ?? throw Fail(obj, $"a {what} has no \"{key}\"");
+            if (node.Kind != JsonTokenType.String || node.Text.Length == 0)
+            {
+                throw Fail(node, $"the {what}'s \"{key}\" is {Show(node)}, not a non-empty string");
+            }
+
+            return node.Text;
+        }
+
+        private void Expect(Node node, JsonTokenType kind, string rule)
+        {
+            if (node.Kind != kind)
+            {
+                throw Fail(node, $"{rule}, but found {Show(node)}");
+            }
+        }
+
+        private void Report(Node node, string code, string? id, string message)
+            => _diagnostics.Add(new PlanDiagnostic(code, message, text.At(node.Offset), id));
+
+        private PlanParseException Fail(Node node, string problem)
+        {
+            var at = text.At(node.Offset);
+            return new PlanParseException(text.File, at.Line, at.Column, problem);
+        }
+
+        private static string Show(Node node) => node.Kind switch
+        {
+            JsonTokenType.String => node.Text.Length > 40 ? $"the string \"{node.Text[..40]}…\"" : $"the string \"{node.Text}\"",
+            JsonTokenType.Number => "the number " + node.Text,
+            JsonTokenType.StartObject => "an object",
+            JsonTokenType.StartArray => "an array",
+            JsonTokenType.True => "true",
+            JsonTokenType.False => "false",
+            _ => "null",
+        };
+    }
+
+    /// <summary>A JSON value and where it starts (a byte offset), so problems can name line and column.</summary>
+    private sealed class Node
+    {
+        private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+
+        public JsonTokenType Kind { get; private init; }
+
+        public long Offset { get; private init; }
+
+        public string Text { get; private init; } = string.Empty;
+
+        public List<Node> Items { get; } = [];
+
+        public List<(string Key, Node Value)> Members { get; } = [];
+
+        public Node? Get(string key)
+        {
+            foreach (var (k, v) in Members)
+            {
+                if (k == key)
+                {
+                    return v;
+                }
+            }
+
+            return null;
+        }
+
+        public static Node Parse(byte[] utf8)
+        {
+            var reader = new Utf8JsonReader(utf8, ReaderOptions);
+            if (!reader.Read())
+            {
+                throw new JsonException("the file is empty", null, 0, 0);
+            }
+
+            var node = ReadValue(ref reader);
+            if (reader.Read())
+            {
+                throw new JsonException("there is more after the JSON value", null, 0, reader.TokenStartIndex);
+            }
+
+            return node;
+        }
+
+        private static Node ReadValue(ref Utf8JsonReader reader)
+        {
+            var node = new Node
+            {
+                Kind = reader.TokenType,
+                Offset = reader.TokenStartIndex,
+                Text = reader.TokenType switch
+                {
+                    JsonTokenType.String => reader.GetString() ?? string.Empty,
+                    JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+                    _ => string.Empty,
+                },
+            };
+
+            if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    node.Items.Add(ReadValue(ref reader));
+                }
+            }
+            else if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    string key = reader.GetString() ?? string.Empty;
+                    reader.Read();
+                    node.Members.Add((key, ReadValue(ref reader)));
+                }
+            }
+
+            return node;
+        }
+    }
+
+    /// <summary>Turns byte offsets into 1-based lines and columns.</summary>
+    private sealed class TextMap
+    {
+        private readonly byte[] _utf8;
+        private readonly List<int> _lineStarts = [0];
+
+        public TextMap(byte[] utf8, string? file)
+        {
+            _utf8 = utf8;
+            File = file;
+            for (int i = 0; i < utf8.Length; i++)
+            {
+                if (utf8[i] == (byte)'\n')
+                {
+                    _lineStarts.Add(i + 1);
+                }
+            }
+        }
+
+        public string? File { get; }
+
+        public SourceLocation At(long offset)
+        {
+            int index = _lineStarts.BinarySearch((int)offset);
+            int line = index >= 0 ? index : ~index - 1;
+            int start = _lineStarts[line];
+            int column = Encoding.UTF8.GetCharCount(_utf8, start, (int)offset - start) + 1;
+            return new SourceLocation(File, line + 1, column);
+        }
+    }
+}

@@ -1,0 +1,396 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using TaskExecKit.Effects;
+
+namespace TaskExecKit.Planning;
+
+/// <summary>
+/// Version 2: task-list items with a backticked id are tasks; nested <c>key: value</c> items are
+/// their attributes; the nearest heading is their queue. Fenced code blocks are skipped.
+/// </summary>
+internal static partial class SotV2Reader
+{
+    internal const string DefaultQueue = "Default";
+
+    internal static readonly string[] KnownKeys = ["agent", "run", "needs", "effects", "timeout", "retries", "layer", "description"];
+
+    internal const int MaxRetries = 100;
+
+    internal static bool IsV2(List<string> lines)
+    {
+        var fence = new Fence();
+        foreach (string line in lines)
+        {
+            if (fence.Skip(line))
+            {
+                continue;
+            }
+
+            if (line.Contains('`', StringComparison.Ordinal) && TaskItem().IsMatch(line))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal static Plan Read(List<string> lines, string? file, string? source, DateTimeOffset now)
+    {
+        var diagnostics = new List<PlanDiagnostic>();
+        var queueOrder = new List<string>();
+        var queueTasks = new Dictionary<string, List<PlanTask>>(StringComparer.Ordinal);
+        var queueAt = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+        string queue = DefaultQueue;
+        SourceLocation currentQueueAt = new(file, 1, 1);
+        var fence = new Fence();
+        TaskDraft? draft = null;
+
+        for (int i = 0; i < lines.Count; i++)
+        {
+            string line = lines[i];
+            int lineNo = i + 1;
+            if (fence.Skip(line))
+            {
+                // Fenced lines are never tasks; a fence at or left of the task's indent ends its block.
+                if (draft is not null && line.Trim().Length > 0 && IndentWidth(LeadingWhitespace(line)) <= draft.Indent)
+                {
+                    Finish();
+                }
+
+                continue;
+            }
+
+            var heading = Heading().Match(line);
+            if (heading.Success)
+            {
+                Finish();
+                string name = TrimClosingHashes(heading.Groups[2].Value);
+                if (name.Length > 0)
+                {
+                    queue = name;
+                    currentQueueAt = new SourceLocation(file, lineNo, 1);
+                }
+
+                continue;
+            }
+
+            var task = TaskItem().Match(line);
+            if (task.Success)
+            {
+                Finish();
+                draft = new TaskDraft(
+                    task.Groups["id"].Value,
+                    CleanTitle(task.Groups["title"].Value),
+                    queue,
+                    task.Groups["done"].Value is "x" or "X",
+                    IndentWidth(task.Groups["indent"].Value),
+                    new SourceLocation(file, lineNo, task.Groups["indent"].Length + 1));
+                if (!queueAt.ContainsKey(queue))
+                {
+                    queueAt[queue] = currentQueueAt;
+                }
+
+                continue;
+            }
+
+            if (draft is null || string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            var indent = LeadingWhitespace(line);
+            if (IndentWidth(indent) <= draft.Indent)
+            {
+                Finish();
+                continue;
+            }
+
+            var attribute = Attribute().Match(line);
+            if (attribute.Success)
+            {
+                var keyGroup = attribute.Groups["key"];
+                draft.Add(
+                    keyGroup.Value.ToLowerInvariant(),
+                    attribute.Groups["value"].Value,
+                    new SourceLocation(file, lineNo, keyGroup.Index + 1),
+                    diagnostics);
+            }
+
+            // Other nested lines (notes, plain text) belong to the task and are not read.
+        }
+
+        Finish();
+        var queues = queueOrder.Select(name => new PlanQueue(name, queueTasks[name], queueAt[name])).ToList();
+        return new Plan(2, source, now, queues, file, diagnostics);
+
+        void Finish()
+        {
+            if (draft is null)
+            {
+                return;
+            }
+
+            var built = draft.Build(diagnostics);
+            if (!queueTasks.TryGetValue(built.Queue, out var list))
+            {
+                list = [];
+                queueTasks[built.Queue] = list;
+                queueOrder.Add(built.Queue);
+            }
+
+            list.Add(built);
+            draft = null;
+        }
+    }
+
+    private static string CleanTitle(string rest)
+    {
+        string title = rest.Trim();
+        foreach (string separator in new[] { "—", "–", "-", ":" })
+        {
+            if (title.StartsWith(separator, StringComparison.Ordinal))
+            {
+                return title[separator.Length..].TrimStart();
+            }
+        }
+
+        return title;
+    }
+
+    private static string TrimClosingHashes(string text)
+    {
+        string t = text.Trim();
+        int end = t.Length;
+        while (end > 0 && t[end - 1] == '#')
+        {
+            end--;
+        }
+
+        // Closing hashes count only when separated by a space (CommonMark).
+        return end < t.Length && (end == 0 || t[end - 1] == ' ') ? t[..end].TrimEnd() : t;
+    }
+
+    private static string LeadingWhitespace(string line)
+    {
+        int n = 0;
+        while (n < line.Length && line[n] is ' ' or '\t')
+        {
+            n++;
+        }
+
+        return line[..n];
+    }
+
+    private static int IndentWidth(string indent)
+    {
+        int width = 0;
+        foreach (char c in indent)
+        {
+            width += c == '\t' ? 4 - (width % 4) : 1;
+        }
+
+        return width;
+    }
+
+    private static string Unquote(string value)
+    {
+        string v = value.Trim();
+        return v.Length >= 2 && v[0] == '`' && v[^1] == '`' && v.IndexOf('`', 1) == v.Length - 1 ? v[1..^1].Trim() : v;
+    }
+
+    /// <summary>A task read so far: its line and the attributes under it.</summary>
+    private sealed class TaskDraft(string id, string title, string queue, bool done, int indent, SourceLocation at)
+    {
+        private readonly Dictionary<string, SourceLocation> _locations = new(StringComparer.Ordinal);
+        private string? _agent;
+        private IReadOnlyList<string>? _run;
+        private List<string>? _needs;
+        private List<Capability>? _effects;
+        private TimeSpan? _timeout;
+        private int? _retries;
+        private string? _layer;
+        private string? _description;
+
+        public int Indent => indent;
+
+        public void Add(string key, string rawValue, SourceLocation where, List<PlanDiagnostic> diagnostics)
+        {
+            if (Array.IndexOf(KnownKeys, key) < 0)
+            {
+                Report(PlanDiagnosticCodes.UnknownAttribute, $"task {id} has an unknown attribute '{key}'; known attributes: {string.Join(", ", KnownKeys)}");
+                return;
+            }
+
+            if (!_locations.TryAdd(key, where))
+            {
+                Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} gives '{key}' more than once (first on line {_locations[key].Line})");
+                return;
+            }
+
+            string value = Unquote(rawValue);
+            if (value.Length == 0)
+            {
+                Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} has an empty '{key}'");
+                return;
+            }
+
+            switch (key)
+            {
+                case "agent":
+                    _agent = value;
+                    break;
+                case "layer":
+                    _layer = value;
+                    break;
+                case "description":
+                    _description = value;
+                    break;
+                case "run":
+                    if (CommandLine.TryParse(value, out var argv, out string argvError))
+                    {
+                        _run = argv;
+                    }
+                    else
+                    {
+                        Report(PlanDiagnosticCodes.MalformedArgv, $"task {id}: {argvError}");
+                    }
+
+                    break;
+                case "needs":
+                    _needs = [];
+                    foreach (string item in value.Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        string dep = item.Trim('`');
+                        if (IdPattern().IsMatch(dep))
+                        {
+                            _needs.Add(dep);
+                        }
+                        else
+                        {
+                            Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} needs '{item}', which is not a task id (like TASK-001)");
+                        }
+                    }
+
+                    break;
+                case "effects":
+                    _effects = [];
+                    foreach (string item in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (Capability.TryParse(item.Trim('`'), out var capability, out string effectError))
+                        {
+                            _effects.Add(capability);
+                        }
+                        else
+                        {
+                            Report(PlanDiagnosticCodes.MalformedEffect, $"task {id}: {effectError}");
+                        }
+                    }
+
+                    break;
+                case "timeout":
+                    if (Duration.TryParse(value, out var timeout))
+                    {
+                        _timeout = timeout;
+                    }
+                    else
+                    {
+                        Report(PlanDiagnosticCodes.MalformedDuration, $"task {id} has timeout '{value}', which is not {Duration.Expected}");
+                    }
+
+                    break;
+                case "retries":
+                    if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int retries) && retries <= MaxRetries)
+                    {
+                        _retries = retries;
+                    }
+                    else
+                    {
+                        Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} has retries '{value}', which is not a whole number from 0 to {MaxRetries}");
+                    }
+
+                    break;
+            }
+
+            void Report(string code, string message) => diagnostics.Add(new PlanDiagnostic(code, message, where, id));
+        }
+
+        public PlanTask Build(List<PlanDiagnostic> diagnostics)
+        {
+            _ = diagnostics;
+            return new PlanTask(
+                id,
+                title.Length == 0 ? id : title,
+                queue,
+                _layer ?? Layers.ForId(id),
+                _agent,
+                _run,
+                _needs ?? [],
+                _effects ?? [],
+                _timeout,
+                _retries,
+                _description,
+                done,
+                at,
+                _locations.Count == 0 ? null : _locations);
+        }
+    }
+
+    /// <summary>Tracks fenced code blocks (``` or ~~~), whose lines are never read.</summary>
+    private struct Fence
+    {
+        private char _char;
+        private int _length;
+
+        /// <summary>Returns true when the line opens, closes or is inside a fence.</summary>
+        public bool Skip(string line)
+        {
+            ReadOnlySpan<char> t = line.AsSpan().TrimStart(' ');
+            if (line.Length - t.Length > 3)
+            {
+                return _length > 0;
+            }
+
+            int run = 0;
+            char c = t.Length > 0 ? t[0] : '\0';
+            if (c is '`' or '~')
+            {
+                while (run < t.Length && t[run] == c)
+                {
+                    run++;
+                }
+            }
+
+            if (_length == 0)
+            {
+                if (run >= 3 && !(c == '`' && t[run..].Contains('`')))
+                {
+                    _char = c;
+                    _length = run;
+                    return true;
+                }
+
+                return false;
+            }
+
+            if (c == _char && run >= _length && t[run..].Trim().IsEmpty)
+            {
+                _length = 0;
+            }
+
+            return true;
+        }
+    }
+
+    [GeneratedRegex(@"^[A-Z][A-Z0-9]*-[0-9]+$", RegexOptions.CultureInvariant)]
+    internal static partial Regex IdPattern();
+
+    [GeneratedRegex(@"^(?<indent>[ \t]*)[-*+][ \t]+\[(?<done>[ xX])\][ \t]+`(?<id>[A-Z][A-Z0-9]*-[0-9]+)`(?<title>.*)$", RegexOptions.CultureInvariant)]
+    private static partial Regex TaskItem();
+
+    [GeneratedRegex(@"^[ \t]*[-*+][ \t]+(?<key>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?<value>.*)$", RegexOptions.CultureInvariant)]
+    private static partial Regex Attribute();
+
+    [GeneratedRegex(@"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$", RegexOptions.CultureInvariant)]
+    private static partial Regex Heading();
+}
