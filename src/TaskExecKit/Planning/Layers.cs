@@ -23,32 +23,31 @@ internal static class Layers
         _ => Execution,
     };
 
-    /// <summary>The default layer of an id such as <c>TASK-007</c>: from the digits after its last dash.</summary>
+    /// <summary>
+    /// The default layer of an id such as <c>TASK-007</c>: from the number after its last dash.
+    /// Any Unicode decimal digit counts, as the legacy kit's <c>\d</c> and <c>int()</c> read them.
+    /// </summary>
     internal static string ForId(string id)
     {
         int dash = id.LastIndexOf('-');
-        ReadOnlySpan<char> digits = dash >= 0 ? id.AsSpan(dash + 1) : ReadOnlySpan<char>.Empty;
-
-        // A very long number cannot be in 1..61; only its value matters.
-        if (digits.Length == 0 || !digits.ContainsOnlyDigits())
+        if (dash < 0 || dash == id.Length - 1)
         {
             return Execution;
         }
 
-        digits = digits.TrimStart('0');
-        return digits.Length > 9 ? Execution : ForNumber(digits.Length == 0 ? 0 : long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture));
-    }
-
-    private static bool ContainsOnlyDigits(this ReadOnlySpan<char> span)
-    {
-        foreach (char c in span)
+        long value = 0;
+        for (int i = dash + 1; i < id.Length; i++)
         {
-            if (c is < '0' or > '9')
+            int digit = CharUnicodeInfo.GetDecimalDigitValue(id[i]);
+            if (digit < 0)
             {
-                return false;
+                return Execution;
             }
+
+            // Past 61 the value no longer matters; stop growing it.
+            value = Math.Min((value * 10) + digit, 1_000);
         }
 
-        return true;
+        return ForNumber(value);
     }
 }

@@ -27,7 +27,7 @@ internal static class PlanValidator
             {
                 if (!first.ContainsKey(dep))
                 {
-                    string hint = suggestions-- > 0 ? Suggest(dep, first.Keys) : string.Empty;
+                    string hint = suggestions-- > 0 ? Suggest(dep, task.Id, first.Keys) : string.Empty;
                     diagnostics.Add(new(PlanDiagnosticCodes.UnknownDependency, $"task {task.Id} needs {dep}, which the plan does not have{hint}", task.LocationOf("needs"), task.Id));
                 }
             }
@@ -41,21 +41,24 @@ internal static class PlanValidator
             diagnostics.Add(CycleDiagnostic(graph, cycle));
         }
 
-        diagnostics.Sort(static (a, b) =>
-        {
-            int byLine = (a.Location?.Line ?? int.MaxValue).CompareTo(b.Location?.Line ?? int.MaxValue);
-            return byLine != 0 ? byLine : (a.Location?.Column ?? 0).CompareTo(b.Location?.Column ?? 0);
-        });
-        return new PlanValidation(diagnostics);
+        // File order; problems without a place keep the order they were found in (a stable sort).
+        return new PlanValidation(diagnostics
+            .OrderBy(d => d.Location?.Line ?? int.MaxValue)
+            .ThenBy(d => d.Location?.Column ?? 0)
+            .ToList());
     }
 
     internal static PlanDiagnostic CycleDiagnostic(TaskGraph graph, List<int> cycle)
     {
         // The graph's edges point from a dependency to its dependent; print the path as "A → B"
         // meaning A needs B, so the cycle reads in the order a person follows the needs.
-        var ids = cycle.Select(n => graph.Tasks[n].Id).Reverse().ToList();
+        // Start at the task written first, so the same cycle always prints the same way.
+        var nodes = cycle.AsEnumerable().Reverse().ToList();
+        int first = nodes.IndexOf(nodes.Min());
+        nodes = [.. nodes.Skip(first), .. nodes.Take(first)];
+        var ids = nodes.ConvertAll(n => graph.Tasks[n].Id);
         ids.Add(ids[0]);
-        var head = graph.Tasks[cycle[^1]];
+        var head = graph.Tasks[nodes[0]];
         return new PlanDiagnostic(
             PlanDiagnosticCodes.Cycle,
             $"tasks depend on each other in a cycle: {string.Join(" → ", ids)} (each needs the next); remove one of these needs",
@@ -65,12 +68,12 @@ internal static class PlanValidator
 
     private static void CheckAgent(PlanTask task, PlanValidationOptions options, List<PlanDiagnostic> diagnostics)
     {
-        if (task.Agent is null)
+        if (task.Agent is null || !options.CheckAgents)
         {
             return;
         }
 
-        if (options.CheckAgents && !options.Agents.Contains(task.Agent))
+        if (!options.Agents.Contains(task.Agent))
         {
             var known = options.Agents.Order(StringComparer.Ordinal);
             diagnostics.Add(new(PlanDiagnosticCodes.UnknownAgent, $"task {task.Id} names agent '{task.Agent}', which is not registered; registered agents: {string.Join(", ", known)}", task.LocationOf("agent"), task.Id));
@@ -83,12 +86,17 @@ internal static class PlanValidator
         }
     }
 
-    private static string Suggest(string missing, IEnumerable<string> ids)
+    private static string Suggest(string missing, string self, IEnumerable<string> ids)
     {
         string? best = null;
         int bestDistance = 3;
         foreach (string id in ids)
         {
+            if (id == self)
+            {
+                continue;
+            }
+
             int d = Distance(missing, id, bestDistance);
             if (d < bestDistance)
             {

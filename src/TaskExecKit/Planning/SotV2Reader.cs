@@ -259,17 +259,16 @@ internal static partial class SotV2Reader
                     break;
                 case "needs":
                     _needs = [];
+                    var notIds = new List<string>();
                     foreach (string item in value.Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
                         string dep = item.Trim('`');
-                        if (IdPattern().IsMatch(dep))
-                        {
-                            _needs.Add(dep);
-                        }
-                        else
-                        {
-                            Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} needs '{item}', which is not a task id (like TASK-001)");
-                        }
+                        (IdPattern().IsMatch(dep) ? _needs : notIds).Add(dep);
+                    }
+
+                    if (notIds.Count > 0)
+                    {
+                        Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} needs {string.Join(", ", notIds.Select(n => $"'{n}'"))}, which {(notIds.Count == 1 ? "is not a task id" : "are not task ids")} (like TASK-001); separate ids with commas");
                     }
 
                     break;

@@ -1,0 +1,51 @@
+using TaskExecKit.Effects;
+
+namespace TaskExecKit.Tests.Effects;
+
+public sealed class CapabilityTests
+{
+    [Theory]
+    [InlineData("process:git", CapabilityKind.Process, "git", null)]
+    [InlineData("fs.read:./src", CapabilityKind.FileRead, "./src", null)]
+    [InlineData("fs.write: /tmp/out ", CapabilityKind.FileWrite, "/tmp/out", null)]
+    [InlineData("net:example.org", CapabilityKind.Network, "example.org", null)]
+    [InlineData("net:127.0.0.1:8080", CapabilityKind.Network, "127.0.0.1", 8080)]
+    [InlineData("net:[::1]:443", CapabilityKind.Network, "::1", 443)]
+    [InlineData("net:::1", CapabilityKind.Network, "::1", null)]
+    [InlineData("tool:search", CapabilityKind.Tool, "search", null)]
+    [InlineData("env:HOME", CapabilityKind.Env, "HOME", null)]
+    public void Parse_PlanSyntax_GivesTheCapabilityAndWritesItBack(string text, CapabilityKind kind, string target, int? port)
+    {
+        var capability = Capability.Parse(text);
+
+        Assert.Equal(kind, capability.Kind);
+        Assert.Equal(target, capability.Target);
+        Assert.Equal(port, capability.Port);
+        Assert.Equal(capability, Capability.Parse(capability.ToString()));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("git")]
+    [InlineData("process:")]
+    [InlineData("disk:/tmp")]
+    [InlineData("net:host:0")]
+    [InlineData("net:host:65536")]
+    [InlineData("net:host:http")]
+    [InlineData("net:[::1")]
+    public void Parse_Malformed_ThrowsFormatExceptionSayingWhy(string text)
+    {
+        var ex = Assert.Throws<FormatException>(() => Capability.Parse(text));
+
+        Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+        Assert.False(Capability.TryParse(text, out _));
+    }
+
+    [Fact]
+    public void Factories_EqualTheirParsedForms()
+    {
+        Assert.Equal(Capability.Process("git"), Capability.Parse("process:git"));
+        Assert.Equal(Capability.Network("h", 1), Capability.Parse("net:h:1"));
+        Assert.NotEqual(Capability.FileRead("/srv/data"), Capability.FileWrite("/srv/data"));
+    }
+}
