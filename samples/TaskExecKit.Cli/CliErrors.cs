@@ -40,6 +40,16 @@ internal static class CliErrors
             await error.WriteLineAsync($"task-exec-kit: error: {Describe(ex)}").ConfigureAwait(false);
             return BadInput;
         }
+#pragma warning disable CA1031 // The last line of defence: a bug gets one clear line, not a stack trace.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            bool debug = Environment.GetEnvironmentVariable("TASKEXECKIT_DEBUG") is "1" or "true";
+            await error.WriteLineAsync(debug
+                ? $"task-exec-kit: internal error: {ex}"
+                : $"task-exec-kit: internal error ({ex.GetType().Name}): {ex.Message} Please report it; TASKEXECKIT_DEBUG=1 shows the details.").ConfigureAwait(false);
+            return BadInput;
+        }
     }
 
     private static string Describe(Exception ex) => ex switch

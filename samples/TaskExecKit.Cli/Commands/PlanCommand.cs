@@ -15,9 +15,14 @@ internal static class PlanCommand
         var workers = new Option<int>("--max-workers") { Description = "Workers to estimate the wall time for (with --explain).", DefaultValueFactory = _ => Environment.ProcessorCount };
 
         var command = new Command("plan", "Read a sot.md, validate it and write plan.json.") { sot, output, explain, workers };
-        command.SetAction((parse, cancellationToken) => CliErrors.GuardAsync(
-            () => RunAsync(parse.GetRequiredValue(sot), parse.GetRequiredValue(output), parse.GetValue(explain), parse.GetValue(workers), Console.Out, Console.Error),
-            Console.Error));
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            return CliErrors.GuardAsync(
+                () => RunAsync(parse.GetRequiredValue(sot), parse.GetRequiredValue(output), parse.GetValue(explain), parse.GetValue(workers), stdout, stderr),
+                stderr);
+        });
         return command;
     }
 
