@@ -773,7 +773,11 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
             .OrderBy(pair => pair.distance)
             .Select(pair => pair.candidate)
             .FirstOrDefault();
-        var hint = suggestion is null ? "" : $" (did you mean '{suggestion}'?)";
+        var hint = suggestion is not null
+            ? $" (did you mean '{suggestion}'?)"
+            : key == section
+                ? $" (in {section}.toml the keys go at the top level, without a [{section}] header)"
+                : "";
         problems.Add(node.Location, Path(section, key), $"unknown key '{Shorten(key)}' {Where(section)}{hint}; known keys: {string.Join(", ", known)}");
     }
 

@@ -221,6 +221,18 @@ public sealed class EngineConfigTests
     }
 
     [Fact]
+    public void Load_SectionHeaderInSectionFile_ExplainsTheLayout()
+    {
+        using var dir = new TempConfigDirectory();
+        dir.Write("core.toml", "[core]\nmax_workers = 2\n");
+
+        var ex = Assert.Throws<ConfigurationException>(() => EngineConfig.Load(dir.Path, Options()));
+
+        Assert.Equal("core.core", ex.Key);
+        Assert.Contains("without a [core] header", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_WrongType_NamesFileLineColumnAndKey()
     {
         using var dir = new TempConfigDirectory();
