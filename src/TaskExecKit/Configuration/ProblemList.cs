@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TaskExecKit.Configuration;
 
 /// <summary>Collects every problem found in one load, so they can be reported together.</summary>
@@ -7,15 +9,26 @@ internal sealed class ProblemList
     public const int Limit = 50;
 
     private readonly List<ConfigurationProblem> _problems = [];
+    private int _omitted;
 
-    public int Count => _problems.Count;
+    public int Count => _problems.Count + _omitted;
 
     public void Add(ConfigLocation location, string? key, string message)
     {
         if (_problems.Count >= Limit)
         {
+            _omitted++;
             return;
         }
+
+        // One paragraph: no line breaks or other control characters from the input.
+        message = string.Create(message.Length, message, static (span, text) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                span[i] = char.IsControl(text[i]) ? ' ' : text[i];
+            }
+        });
 
         _problems.Add(location.Variable is { } variable
             ? new ConfigurationProblem(null, 0, 0, variable, message)
@@ -26,9 +39,17 @@ internal sealed class ProblemList
 
     public void ThrowIfAny()
     {
-        if (_problems.Count > 0)
+        if (_problems.Count == 0)
         {
-            throw new ConfigurationException(_problems.ToArray());
+            return;
         }
+
+        var problems = new List<ConfigurationProblem>(_problems);
+        if (_omitted > 0)
+        {
+            problems.Add(new ConfigurationProblem(null, 0, 0, null, string.Create(CultureInfo.InvariantCulture, $"{_omitted} more problems were found and not listed")));
+        }
+
+        throw new ConfigurationException(problems.ToArray());
     }
 }

@@ -362,6 +362,45 @@ public sealed class EngineConfigTests
     }
 
     [Fact]
+    public void Load_SingleFile_AppliesTheEnvironmentFileNextToIt()
+    {
+        using var dir = new TempConfigDirectory();
+        var file = dir.Write("engine.toml", "[core]\nmax_workers = 5\nfail_fast = true\n");
+        var envFile = dir.Write("environments/ci.toml", "[core]\nmax_workers = 1\n");
+
+        var config = EngineConfig.Load(file, Options("ci"));
+
+        Assert.Equal(1, config.Core.MaxWorkers);
+        Assert.True(config.Core.FailFast);
+        Assert.Equal([file, envFile], config.Sources);
+    }
+
+    [Fact]
+    public void Load_ManyProblems_ListsTheFirstFiftyAndCountsTheRest()
+    {
+        using var dir = new TempConfigDirectory();
+        dir.Write("core.toml", string.Concat(Enumerable.Range(0, 60).Select(i => $"unknown_{i} = 1\n")));
+
+        var ex = Assert.Throws<ConfigurationException>(() => EngineConfig.Load(dir.Path, Options()));
+
+        Assert.Equal(51, ex.Problems.Count);
+        Assert.Equal("10 more problems were found and not listed", ex.Problems[^1].Message);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void Load_QuotedKeyWithLineBreak_KeepsTheMessageOneParagraph()
+    {
+        using var dir = new TempConfigDirectory();
+        dir.Write("core.toml", "\"max\\nworkers\" = 1\n");
+
+        var ex = Assert.Throws<ConfigurationException>(() => EngineConfig.Load(dir.Path, Options()));
+
+        Assert.Equal(1, ex.Line);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
     public void Load_MissingPath_Throws()
     {
         var missing = Path.Combine(Path.GetTempPath(), "tek-missing-" + Guid.NewGuid().ToString("N"));
