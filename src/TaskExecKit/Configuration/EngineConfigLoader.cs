@@ -40,8 +40,7 @@ internal sealed class EngineConfigLoader(EngineConfigLoadOptions options)
         else
         {
             _problems.AddFile(path, "the configuration path does not exist; pass a configuration folder or a .toml file, or use EngineConfig.Default for no files");
-            _problems.ThrowIfAny();
-            throw new InvalidOperationException("unreachable");
+            throw _problems.ToException();
         }
 
         var environment = ChooseEnvironment(variables);

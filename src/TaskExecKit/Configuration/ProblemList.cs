@@ -39,17 +39,20 @@ internal sealed class ProblemList
 
     public void ThrowIfAny()
     {
-        if (_problems.Count == 0)
+        if (_problems.Count > 0)
         {
-            return;
+            throw ToException();
         }
+    }
 
+    public ConfigurationException ToException()
+    {
         var problems = new List<ConfigurationProblem>(_problems);
         if (_omitted > 0)
         {
             problems.Add(new ConfigurationProblem(null, 0, 0, null, string.Create(CultureInfo.InvariantCulture, $"{_omitted} more problems were found and not listed")));
         }
 
-        throw new ConfigurationException(problems.ToArray());
+        return new ConfigurationException(problems.ToArray());
     }
 }
