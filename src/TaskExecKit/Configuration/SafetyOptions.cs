@@ -1,0 +1,61 @@
+namespace TaskExecKit.Configuration;
+
+/// <summary>
+/// Safety controls: the kill switch, the effects granted to tasks, and approval. Read from
+/// <c>safety.toml</c> (or a <c>[safety]</c> table). Immutable once loaded.
+/// </summary>
+public sealed class SafetyOptions
+{
+    internal SafetyOptions()
+    {
+    }
+
+    /// <summary>
+    /// Gets the file whose existence stops all work at once (<c>kill_switch_file</c>), as written in the
+    /// configuration. Defaults to <c>runtime/state/KILL</c>.
+    /// </summary>
+    public string KillSwitchFile { get; internal set; } = "runtime/state/KILL";
+
+    /// <summary>
+    /// Gets a value indicating whether a person must approve a task before it runs (<c>require_approval</c>).
+    /// Defaults to <see langword="false"/>.
+    /// </summary>
+    public bool RequireApproval { get; internal set; }
+
+    /// <summary>
+    /// Gets the effects granted to every task (the <c>[grants]</c> table). Everything not granted is
+    /// denied; all lists are empty by default.
+    /// </summary>
+    public SafetyGrants Grants { get; } = new();
+}
+
+/// <summary>
+/// The effects granted to tasks, one list per capability, in the plan's effect syntax
+/// (for example <c>"git"</c> for <see cref="Process"/> or <c>"src/**"</c> for <see cref="FileSystemRead"/>).
+/// Read from the <c>[grants]</c> table of <c>safety.toml</c>. Entries are kept as written here and
+/// checked by the effect policy.
+/// </summary>
+public sealed class SafetyGrants
+{
+    internal SafetyGrants()
+    {
+    }
+
+    /// <summary>Gets the programs tasks may start (<c>process</c>).</summary>
+    public IReadOnlyList<string> Process { get; internal set; } = [];
+
+    /// <summary>Gets the paths tasks may read (<c>fs_read</c>).</summary>
+    public IReadOnlyList<string> FileSystemRead { get; internal set; } = [];
+
+    /// <summary>Gets the paths tasks may write (<c>fs_write</c>).</summary>
+    public IReadOnlyList<string> FileSystemWrite { get; internal set; } = [];
+
+    /// <summary>Gets the hosts tasks may connect to (<c>net</c>).</summary>
+    public IReadOnlyList<string> Network { get; internal set; } = [];
+
+    /// <summary>Gets the tools tasks may call (<c>tool</c>).</summary>
+    public IReadOnlyList<string> Tool { get; internal set; } = [];
+
+    /// <summary>Gets the environment variables tasks may read (<c>env</c>).</summary>
+    public IReadOnlyList<string> Environment { get; internal set; } = [];
+}
