@@ -53,9 +53,14 @@ internal static class PlanValidator
     {
         // The graph's edges point from a dependency to its dependent; print the path as "A → B"
         // meaning A needs B, so the cycle reads in the order a person follows the needs.
-        var ids = cycle.Select(n => graph.Tasks[n].Id).Reverse().ToList();
+        // Start at the cycle's first task in file order, so "A needs B, B needs C, C needs A"
+        // reads A → B → C → A and points at A's needs (not at whichever task the walk ended on).
+        var nodes = Enumerable.Reverse(cycle).ToList();
+        int start = nodes.IndexOf(nodes.Min());
+        nodes = [.. nodes.Skip(start), .. nodes.Take(start)];
+        var ids = nodes.Select(n => graph.Tasks[n].Id).ToList();
         ids.Add(ids[0]);
-        var head = graph.Tasks[cycle[^1]];
+        var head = graph.Tasks[nodes[0]];
         return new PlanDiagnostic(
             PlanDiagnosticCodes.Cycle,
             $"tasks depend on each other in a cycle: {string.Join(" → ", ids)} (each needs the next); remove one of these needs",
