@@ -130,6 +130,14 @@ public sealed class PlannerFuzzTests
         Assert.Equal(1, ex.Line);
     }
 
+    [Fact]
+    public void ParseSot_JsonRunWithUnpairedSurrogate_IsMalformedArgv()
+    {
+        var plan = Plan.ParseSot("- [ ] `A-1` x\n  - run: [\"echo\", \"\uD800\"]\n");
+
+        Assert.Equal(PlanDiagnosticCodes.MalformedArgv, Assert.Single(plan.Validate().Diagnostics).Code);
+    }
+
     private sealed class FuzzState
     {
         public volatile int Iteration;
