@@ -47,6 +47,12 @@ internal static class CommandLine
             error = $"run looks like a JSON array but is not valid JSON ({FirstSentence(ex.Message)})";
             return false;
         }
+        catch (ArgumentException)
+        {
+            // JsonDocument.Parse(string) throws this for text with an unpaired surrogate.
+            error = "run looks like a JSON array but contains an unpaired surrogate character";
+            return false;
+        }
     }
 
     internal static bool TrySplit(string text, out IReadOnlyList<string> argv, out string error)

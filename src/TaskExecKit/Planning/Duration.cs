@@ -32,7 +32,8 @@ internal static class Duration
             _ => -1,
         };
 
-        if (ms <= 0)
+        // 999999999h does not fit in a TimeSpan: not a duration rather than an OverflowException.
+        if (ms <= 0 || ms > TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerMillisecond)
         {
             return false;
         }

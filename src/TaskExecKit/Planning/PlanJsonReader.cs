@@ -22,7 +22,7 @@ internal static class PlanJsonReader
         Node root;
         try
         {
-            root = Node.Parse(utf8);
+            root = Node.Parse(utf8, text);
         }
         catch (JsonException ex)
         {
@@ -297,7 +297,7 @@ internal static class PlanJsonReader
             return null;
         }
 
-        public static Node Parse(byte[] utf8)
+        public static Node Parse(byte[] utf8, TextMap text)
         {
             var reader = new Utf8JsonReader(utf8, ReaderOptions);
             if (!reader.Read())
@@ -305,7 +305,7 @@ internal static class PlanJsonReader
                 throw new JsonException("the file is empty", null, 0, 0);
             }
 
-            var node = ReadValue(ref reader);
+            var node = ReadValue(ref reader, text);
             if (reader.Read())
             {
                 throw new JsonException("there is more after the JSON value", null, 0, reader.TokenStartIndex);
@@ -314,7 +314,7 @@ internal static class PlanJsonReader
             return node;
         }
 
-        private static Node ReadValue(ref Utf8JsonReader reader)
+        private static Node ReadValue(ref Utf8JsonReader reader, TextMap text)
         {
             var node = new Node
             {
@@ -322,7 +322,7 @@ internal static class PlanJsonReader
                 Offset = reader.TokenStartIndex,
                 Text = reader.TokenType switch
                 {
-                    JsonTokenType.String => reader.GetString() ?? string.Empty,
+                    JsonTokenType.String => ReadString(ref reader, text),
                     JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
                     _ => string.Empty,
                 },
@@ -332,20 +332,35 @@ internal static class PlanJsonReader
             {
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    node.Items.Add(ReadValue(ref reader));
+                    node.Items.Add(ReadValue(ref reader, text));
                 }
             }
             else if (reader.TokenType == JsonTokenType.StartObject)
             {
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    string key = reader.GetString() ?? string.Empty;
+                    string key = ReadString(ref reader, text);
                     reader.Read();
-                    node.Members.Add((key, ReadValue(ref reader)));
+                    node.Members.Add((key, ReadValue(ref reader, text)));
                 }
             }
 
             return node;
+        }
+
+        // Utf8JsonReader does not check a string's UTF-8 or its \uD800-style escapes until the
+        // string is read; GetString then throws InvalidOperationException, which is a parse error here.
+        private static string ReadString(ref Utf8JsonReader reader, TextMap text)
+        {
+            try
+            {
+                return reader.GetString() ?? string.Empty;
+            }
+            catch (InvalidOperationException ex)
+            {
+                var at = text.At(reader.TokenStartIndex);
+                throw new JsonException("a string is not valid UTF-8 or has an unpaired surrogate escape", null, at.Line - 1, at.Column - 1, ex);
+            }
         }
     }
 
