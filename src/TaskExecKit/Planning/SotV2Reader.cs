@@ -106,14 +106,12 @@ internal static partial class SotV2Reader
                 continue;
             }
 
-            var attribute = Attribute().Match(line);
-            if (attribute.Success)
+            if (TryReadAttribute(line, out int keyStart, out int keyLength, out int valueStart))
             {
-                var keyGroup = attribute.Groups["key"];
                 draft.Add(
-                    keyGroup.Value.ToLowerInvariant(),
-                    attribute.Groups["value"].Value,
-                    new SourceLocation(file, lineNo, keyGroup.Index + 1),
+                    line.Substring(keyStart, keyLength).ToLowerInvariant(),
+                    line[valueStart..],
+                    new SourceLocation(file, lineNo, keyStart + 1),
                     diagnostics);
             }
 
@@ -142,6 +140,60 @@ internal static partial class SotV2Reader
             list.Add(built);
             draft = null;
         }
+    }
+
+    /// <summary>
+    /// Reads a nested <c>- key: value</c> item: exactly what
+    /// <c>^[ \t]*[-*+][ \t]+(?&lt;key&gt;[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?&lt;value&gt;.*)$</c> matches
+    /// (lines never hold \n or \r), written by hand because a regex match and its groups
+    /// cost several hundred bytes on every attribute line.
+    /// </summary>
+    internal static bool TryReadAttribute(string line, out int keyStart, out int keyLength, out int valueStart)
+    {
+        keyStart = keyLength = valueStart = 0;
+        int i = 0;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        if (i == line.Length || line[i] is not ('-' or '*' or '+'))
+        {
+            return false;
+        }
+
+        int afterBullet = ++i;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        if (i == afterBullet || i == line.Length || !(char.IsAsciiLetter(line[i]) || line[i] == '_'))
+        {
+            return false;
+        }
+
+        int start = i++;
+        while (i < line.Length && (char.IsAsciiLetterOrDigit(line[i]) || line[i] is '_' or '.' or '-'))
+        {
+            i++;
+        }
+
+        int end = i;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        if (i == line.Length || line[i] != ':')
+        {
+            return false;
+        }
+
+        keyStart = start;
+        keyLength = end - start;
+        valueStart = i + 1;
+        return true;
     }
 
     private static string CleanTitle(string rest)
@@ -388,8 +440,6 @@ internal static partial class SotV2Reader
     [GeneratedRegex(@"^(?<indent>[ \t]*)[-*+][ \t]+\[(?<done>[ xX])\][ \t]+`(?<id>[A-Z][A-Z0-9]*-[0-9]+)`(?<title>.*)$", RegexOptions.CultureInvariant)]
     private static partial Regex TaskItem();
 
-    [GeneratedRegex(@"^[ \t]*[-*+][ \t]+(?<key>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?<value>.*)$", RegexOptions.CultureInvariant)]
-    private static partial Regex Attribute();
 
     [GeneratedRegex(@"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$", RegexOptions.CultureInvariant)]
     private static partial Regex Heading();
