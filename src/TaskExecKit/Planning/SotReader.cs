@@ -92,9 +92,10 @@ internal static partial class SotReader
             string trimmed = line.Trim();
             if (tasks is not null && trimmed.StartsWith("- Tasks:", StringComparison.Ordinal))
             {
-                foreach (Match m in V1TaskId().Matches(line))
+                // ValueMatch allocates nothing; the id is the match without its two backticks.
+                foreach (ValueMatch m in V1TaskId().EnumerateMatches(line))
                 {
-                    string id = m.Groups[1].Value;
+                    string id = line.Substring(m.Index + 1, m.Length - 2);
                     tasks.Add(new PlanTask(
                         id, id, queueName!, Layers.ForId(id), agent: null, run: null, needs: [], effects: [],
                         timeout: null, retries: null, description: null, isDone: false,
