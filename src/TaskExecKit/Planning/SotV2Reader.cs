@@ -16,7 +16,7 @@ internal static partial class SotV2Reader
 
     internal const int MaxRetries = 100;
 
-    internal static bool IsV2(List<string> lines)
+    internal static bool IsV2(IEnumerable<string> lines)
     {
         var fence = new Fence();
         foreach (string line in lines)
@@ -35,7 +35,7 @@ internal static partial class SotV2Reader
         return false;
     }
 
-    internal static Plan Read(List<string> lines, string? file, string? source, DateTimeOffset now)
+    internal static Plan Read(IEnumerable<string> lines, string? file, string? source, DateTimeOffset now)
     {
         var diagnostics = new List<PlanDiagnostic>();
         var queueOrder = new List<string>();
@@ -46,10 +46,10 @@ internal static partial class SotV2Reader
         var fence = new Fence();
         TaskDraft? draft = null;
 
-        for (int i = 0; i < lines.Count; i++)
+        int lineNo = 0;
+        foreach (string line in lines)
         {
-            string line = lines[i];
-            int lineNo = i + 1;
+            lineNo++;
             if (fence.Skip(line))
             {
                 // Fenced lines are never tasks; a fence at or left of the task's indent ends its block.
