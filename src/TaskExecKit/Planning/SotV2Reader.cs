@@ -109,7 +109,7 @@ internal static partial class SotV2Reader
             if (TryReadAttribute(line, out int keyStart, out int keyLength, out int valueStart))
             {
                 draft.Add(
-                    line.Substring(keyStart, keyLength).ToLowerInvariant(),
+                    KnownKey(line.AsSpan(keyStart, keyLength)) ?? line.Substring(keyStart, keyLength).ToLowerInvariant(),
                     line[valueStart..],
                     new SourceLocation(file, lineNo, keyStart + 1),
                     diagnostics);
@@ -194,6 +194,23 @@ internal static partial class SotV2Reader
         keyLength = end - start;
         valueStart = i + 1;
         return true;
+    }
+
+    /// <summary>
+    /// The known key spelled by <paramref name="key"/> in any case, as the shared constant: the
+    /// same string <c>ToLowerInvariant</c> would give (keys are ASCII), without making one per line.
+    /// </summary>
+    private static string? KnownKey(ReadOnlySpan<char> key)
+    {
+        foreach (string known in KnownKeys)
+        {
+            if (key.Equals(known, StringComparison.OrdinalIgnoreCase))
+            {
+                return known;
+            }
+        }
+
+        return null;
     }
 
     private static string CleanTitle(string rest)
