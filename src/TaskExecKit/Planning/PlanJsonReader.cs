@@ -280,9 +280,13 @@ internal static class PlanJsonReader
 
         public string Text { get; private init; } = string.Empty;
 
-        public List<Node> Items { get; } = [];
+        private List<Node>? _items;
+        private List<(string Key, Node Value)>? _members;
 
-        public List<(string Key, Node Value)> Members { get; } = [];
+        // Created on first use: most nodes are strings and numbers, which never need either list.
+        public List<Node> Items => _items ??= [];
+
+        public List<(string Key, Node Value)> Members => _members ??= [];
 
         public Node? Get(string key)
         {

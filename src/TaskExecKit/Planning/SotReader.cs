@@ -12,16 +12,16 @@ internal static partial class SotReader
 
     internal static Plan Read(string text, string? file, string? source, DateTimeOffset now)
     {
-        var lines = SplitLines(text);
-        return SotV2Reader.IsV2(lines)
-            ? SotV2Reader.Read(lines, file, source, now)
-            : ReadV1(lines, file, source, now);
+        // Lines are read as they are needed rather than split up front: a list of every line
+        // would stay alive (and be copied by the GC) for the whole read.
+        return SotV2Reader.IsV2(Lines(text))
+            ? SotV2Reader.Read(Lines(text), file, source, now)
+            : ReadV1(Lines(text), file, source, now);
     }
 
-    /// <summary>Splits on \n, \r\n and \r (universal newlines, as the legacy kit read files).</summary>
-    internal static List<string> SplitLines(string text)
+    /// <summary>Splits on \n, \r\n and \r (universal newlines, as the legacy kit read files), lazily.</summary>
+    internal static IEnumerable<string> Lines(string text)
     {
-        var lines = new List<string>(text.Length / 32);
         int start = 0;
         if (text.Length > 0 && text[0] == '\uFEFF')
         {
@@ -33,7 +33,7 @@ internal static partial class SotReader
             char c = text[i];
             if (c is '\n' or '\r')
             {
-                lines.Add(text[start..i]);
+                yield return text[start..i];
                 if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
                 {
                     i++;
@@ -45,10 +45,8 @@ internal static partial class SotReader
 
         if (start < text.Length)
         {
-            lines.Add(text[start..]);
+            yield return text[start..];
         }
-
-        return lines;
     }
 
     /// <summary>
@@ -56,7 +54,7 @@ internal static partial class SotReader
     /// <c>### G. Execution Queue &amp; Task Hooks</c>; it ends at the next line starting with
     /// <c>## </c>, or with <c>### </c> that is not another <c>### G.</c> heading.
     /// </summary>
-    private static Plan ReadV1(List<string> lines, string? file, string? source, DateTimeOffset now)
+    private static Plan ReadV1(IEnumerable<string> lines, string? file, string? source, DateTimeOffset now)
     {
         var queues = new List<PlanQueue>();
         string? queueName = null;
@@ -64,9 +62,10 @@ internal static partial class SotReader
         List<PlanTask>? tasks = null;
         bool inSection = false;
 
-        for (int i = 0; i < lines.Count; i++)
+        int i = -1;
+        foreach (string line in lines)
         {
-            string line = lines[i];
+            i++;
             if (!inSection)
             {
                 inSection = line.Trim().StartsWith(V1SectionHeading, StringComparison.Ordinal);
@@ -92,9 +91,10 @@ internal static partial class SotReader
             string trimmed = line.Trim();
             if (tasks is not null && trimmed.StartsWith("- Tasks:", StringComparison.Ordinal))
             {
-                foreach (Match m in V1TaskId().Matches(line))
+                // ValueMatch allocates nothing; the id is the match without its two backticks.
+                foreach (ValueMatch m in V1TaskId().EnumerateMatches(line))
                 {
-                    string id = m.Groups[1].Value;
+                    string id = line.Substring(m.Index + 1, m.Length - 2);
                     tasks.Add(new PlanTask(
                         id, id, queueName!, Layers.ForId(id), agent: null, run: null, needs: [], effects: [],
                         timeout: null, retries: null, description: null, isDone: false,

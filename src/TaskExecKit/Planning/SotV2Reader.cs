@@ -16,7 +16,7 @@ internal static partial class SotV2Reader
 
     internal const int MaxRetries = 100;
 
-    internal static bool IsV2(List<string> lines)
+    internal static bool IsV2(IEnumerable<string> lines)
     {
         var fence = new Fence();
         foreach (string line in lines)
@@ -35,7 +35,7 @@ internal static partial class SotV2Reader
         return false;
     }
 
-    internal static Plan Read(List<string> lines, string? file, string? source, DateTimeOffset now)
+    internal static Plan Read(IEnumerable<string> lines, string? file, string? source, DateTimeOffset now)
     {
         var diagnostics = new List<PlanDiagnostic>();
         var queueOrder = new List<string>();
@@ -46,10 +46,10 @@ internal static partial class SotV2Reader
         var fence = new Fence();
         TaskDraft? draft = null;
 
-        for (int i = 0; i < lines.Count; i++)
+        int lineNo = 0;
+        foreach (string line in lines)
         {
-            string line = lines[i];
-            int lineNo = i + 1;
+            lineNo++;
             if (fence.Skip(line))
             {
                 // Fenced lines are never tasks; a fence at or left of the task's indent ends its block.
@@ -106,14 +106,12 @@ internal static partial class SotV2Reader
                 continue;
             }
 
-            var attribute = Attribute().Match(line);
-            if (attribute.Success)
+            if (TryReadAttribute(line, out int keyStart, out int keyLength, out int valueStart))
             {
-                var keyGroup = attribute.Groups["key"];
                 draft.Add(
-                    keyGroup.Value.ToLowerInvariant(),
-                    attribute.Groups["value"].Value,
-                    new SourceLocation(file, lineNo, keyGroup.Index + 1),
+                    KnownKey(line.AsSpan(keyStart, keyLength)) ?? line.Substring(keyStart, keyLength).ToLowerInvariant(),
+                    line[valueStart..],
+                    new SourceLocation(file, lineNo, keyStart + 1),
                     diagnostics);
             }
 
@@ -142,6 +140,77 @@ internal static partial class SotV2Reader
             list.Add(built);
             draft = null;
         }
+    }
+
+    /// <summary>
+    /// Reads a nested <c>- key: value</c> item: exactly what
+    /// <c>^[ \t]*[-*+][ \t]+(?&lt;key&gt;[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?&lt;value&gt;.*)$</c> matches
+    /// (lines never hold \n or \r), written by hand because a regex match and its groups
+    /// cost several hundred bytes on every attribute line.
+    /// </summary>
+    internal static bool TryReadAttribute(string line, out int keyStart, out int keyLength, out int valueStart)
+    {
+        keyStart = keyLength = valueStart = 0;
+        int i = 0;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        if (i == line.Length || line[i] is not ('-' or '*' or '+'))
+        {
+            return false;
+        }
+
+        int afterBullet = ++i;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        if (i == afterBullet || i == line.Length || !(char.IsAsciiLetter(line[i]) || line[i] == '_'))
+        {
+            return false;
+        }
+
+        int start = i++;
+        while (i < line.Length && (char.IsAsciiLetterOrDigit(line[i]) || line[i] is '_' or '.' or '-'))
+        {
+            i++;
+        }
+
+        int end = i;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        if (i == line.Length || line[i] != ':')
+        {
+            return false;
+        }
+
+        keyStart = start;
+        keyLength = end - start;
+        valueStart = i + 1;
+        return true;
+    }
+
+    /// <summary>
+    /// The known key spelled by <paramref name="key"/> in any case, as the shared constant: the
+    /// same string <c>ToLowerInvariant</c> would give (keys are ASCII), without making one per line.
+    /// </summary>
+    private static string? KnownKey(ReadOnlySpan<char> key)
+    {
+        foreach (string known in KnownKeys)
+        {
+            if (key.Equals(known, StringComparison.OrdinalIgnoreCase))
+            {
+                return known;
+            }
+        }
+
+        return null;
     }
 
     private static string CleanTitle(string rest)
@@ -387,8 +456,6 @@ internal static partial class SotV2Reader
     [GeneratedRegex(@"^(?<indent>[ \t]*)[-*+][ \t]+\[(?<done>[ xX])\][ \t]+`(?<id>[A-Z][A-Z0-9]*-[0-9]+)`(?<title>.*)$", RegexOptions.CultureInvariant)]
     private static partial Regex TaskItem();
 
-    [GeneratedRegex(@"^[ \t]*[-*+][ \t]+(?<key>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?<value>.*)$", RegexOptions.CultureInvariant)]
-    private static partial Regex Attribute();
 
     [GeneratedRegex(@"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$", RegexOptions.CultureInvariant)]
     private static partial Regex Heading();
