@@ -160,6 +160,12 @@ public sealed class EffectPolicy
         }
     }
 
+    /// <summary>Gets the resolved roots of the write grants.</summary>
+    internal IReadOnlyList<string> WriteRoots => _writeRoots;
+
+    /// <summary>Gets a value indicating whether any network capability is granted.</summary>
+    internal bool GrantsNetwork => _networks.Length > 0;
+
     /// <summary>True when the named environment variable is granted by an <c>env:</c> capability.</summary>
     internal bool GrantsEnvironmentVariable(string name) => _environment.Contains(name);
 
