@@ -94,12 +94,9 @@ public sealed class ShellAgent : ITaskAgent
     /// <summary>Checks the command against the policy and builds its start info; null with a reason when it cannot start.</summary>
     private ProcessStartInfo? Prepare(AgentContext context, AgentCommand command, out string? problem)
     {
-        problem = null;
-        string requestedDirectory = Path.GetFullPath(command.WorkingDirectory ?? ".", context.WorkingDirectory);
-        context.DemandResolved(Capability.FileRead(requestedDirectory), null, out string? workingDirectory);
-        if (workingDirectory is null || !Directory.Exists(workingDirectory))
+        string? pathVariable = Environment.GetEnvironmentVariable("PATH");
+        if (!CommandPreflight.TryAuthorize(context, command, pathVariable, out string workingDirectory, out string executable, out problem))
         {
-            problem = $"the working directory {requestedDirectory} of command '{command}' does not exist";
             return null;
         }
 
@@ -119,19 +116,6 @@ public sealed class ShellAgent : ITaskAgent
                 start.Environment.Remove(name);
             }
         }
-
-        start.Environment.TryGetValue("PATH", out string? pathVariable);
-        string program = command.Argv[0];
-        string? executable = ExecutableResolver.Resolve(program, workingDirectory, pathVariable);
-        if (executable is null)
-        {
-            problem = program.Contains('/', StringComparison.Ordinal)
-                ? $"program {program} of command '{command}' is not an executable file"
-                : $"program '{program}' of command '{command}' was not found on PATH";
-            return null;
-        }
-
-        context.DemandResolved(Capability.Process(executable), pathVariable, out _);
 
         var argv = new List<string>(command.Argv.Count + 24);
         if (_options.HasResourceLimits)
