@@ -30,7 +30,7 @@ internal sealed class RunScheduler
     private readonly IReadOnlyList<AgentCommand>[] _commands;
     private readonly Capability[][] _extraGrants;
     private readonly int[] _remaining;
-    private readonly string?[] _blockedBy;
+    private readonly string?[] _causes;
     private readonly TaskRunResult?[] _results;
     private readonly Channel<int> _ready;
     private readonly Dictionary<string, ITaskAgent> _agents = new(StringComparer.Ordinal);
@@ -70,7 +70,7 @@ internal sealed class RunScheduler
             _remaining[n] = _graph.PredecessorStart[n + 1] - _graph.PredecessorStart[n];
         }
 
-        _blockedBy = new string?[_graph.NodeCount];
+        _causes = new string?[_graph.NodeCount];
         _results = new TaskRunResult?[taskCount];
 
         // Bounded by the node count: every node is written at most once, so a write never waits.
@@ -196,13 +196,18 @@ internal sealed class RunScheduler
             return;
         }
 
+        // Take the roots before releasing any: releasing makes other counters reach zero.
+        var roots = new List<int>();
         for (int n = 0; n < _graph.NodeCount; n++)
         {
-            if (_remaining[n] != 0)
+            if (_remaining[n] == 0)
             {
-                continue;
+                roots.Add(n);
             }
+        }
 
+        foreach (int n in roots)
+        {
             int keep = FinishesInline(n) ? Release(n, FinishInline(n)) : n;
             if (keep >= 0)
             {
@@ -228,14 +233,31 @@ internal sealed class RunScheduler
     }
 
     private bool FinishesInline(int node)
-        => _graph.IsBarrier(node) || _graph.Tasks[node].IsDone || Volatile.Read(ref _blockedBy[node]) is not null || IsStopping;
+        => _graph.IsBarrier(node) || _graph.Tasks[node].IsDone || BlockedBy(node) is not null || IsStopping;
+
+    /// <summary>
+    /// Why a node whose predecessors have all finished cannot run: the cause passed on by its first
+    /// predecessor (in plan order) that did not succeed, or null. Deterministic for any worker count.
+    /// </summary>
+    private string? BlockedBy(int node)
+    {
+        foreach (int predecessor in _graph.Predecessors(node))
+        {
+            if (Volatile.Read(ref _causes[predecessor]) is { } cause)
+            {
+                return cause;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Finishes a node without running it; returns the cause its dependents inherit, or null when they may run.</summary>
     private string? FinishInline(int node)
     {
         if (_graph.IsBarrier(node))
         {
-            return Volatile.Read(ref _blockedBy[node]);
+            return BlockedBy(node);
         }
 
         var task = _graph.Tasks[node];
@@ -245,7 +267,13 @@ internal sealed class RunScheduler
             return null;
         }
 
-        if (Volatile.Read(ref _blockedBy[node]) is { } cause)
+        if (Volatile.Read(ref _stopReason) == StoppedByCancellation)
+        {
+            Record(node, NotRun(node, TaskRunStatus.Cancelled, "not started: the run was cancelled"));
+            return "the run was cancelled";
+        }
+
+        if (BlockedBy(node) is { } cause)
         {
             Record(node, NotRun(node, TaskRunStatus.Skipped, "not run because " + cause));
             return cause;
@@ -296,13 +324,10 @@ internal sealed class RunScheduler
         Stack<(int Node, string? Cause)>? pending = null;
         while (true)
         {
+            // Published before the counters drop (Interlocked.Decrement is a full fence).
+            Volatile.Write(ref _causes[node], cause);
             foreach (int successor in _graph.Successors(node))
             {
-                if (cause is not null)
-                {
-                    Interlocked.CompareExchange(ref _blockedBy[successor], cause, null);
-                }
-
                 if (Interlocked.Decrement(ref _remaining[successor]) != 0)
                 {
                     continue;
