@@ -172,7 +172,7 @@ internal static class RunCommand
                     _running.Add(value.TaskId);
                     if (!interactive)
                     {
-                        output.WriteLine($"started  {value.TaskId}");
+                        output.WriteLine($"started   {value.TaskId}");
                     }
                 }
                 else
@@ -184,7 +184,7 @@ internal static class RunCommand
                     {
                         ClearStatus();
                         string reason = result.Reason is null || result.Status == TaskRunStatus.Succeeded ? string.Empty : $": {result.Reason}";
-                        output.WriteLine($"{Word(result.Status),-9}{result.TaskId}{reason}");
+                        output.WriteLine($"{Word(result.Status),-10}{result.TaskId}{reason}");
                     }
                 }
 

@@ -28,8 +28,8 @@ public sealed class RunCommandTests : IDisposable
         var (exit, output, error) = await RunAsync(Good);
 
         Assert.True(exit == 0, output + error);
-        Assert.Contains("started  a", output, StringComparison.Ordinal);
-        Assert.Contains("ok       b", output, StringComparison.Ordinal);
+        Assert.Contains("started   a", output, StringComparison.Ordinal);
+        Assert.Contains("ok        b", output, StringComparison.Ordinal);
         Assert.Contains("run ok", output, StringComparison.Ordinal);
         Assert.Single(Directory.GetDirectories(_temp.Combine("runs")));
     }
@@ -42,7 +42,7 @@ public sealed class RunCommandTests : IDisposable
         var (exit, output, _) = await RunAsync(plan, ["process:false", "fs.read:/"]);
 
         Assert.Equal(2, exit);
-        Assert.Contains("failed   f", output, StringComparison.Ordinal);
+        Assert.Contains("failed    f", output, StringComparison.Ordinal);
     }
 
     [Fact]
