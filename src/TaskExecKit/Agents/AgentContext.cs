@@ -10,14 +10,16 @@ namespace TaskExecKit.Agents;
 public sealed class AgentContext
 {
     private readonly IEffectAuditor? _auditor;
-    private List<CommandResult>? _recorded;
+    private readonly string _runId;
+    private CommandResult[]? _recorded;
+    private string? _idempotencyKey;
 
     internal AgentContext(
         PlanTask task,
         EffectPolicy policy,
         IReadOnlyList<AgentCommand> commands,
         TextWriter log,
-        string idempotencyKey,
+        string runId,
         string workingDirectory,
         TimeProvider timeProvider,
         IEffectAuditor? auditor)
@@ -26,7 +28,7 @@ public sealed class AgentContext
         Policy = policy;
         Commands = commands;
         Log = log;
-        IdempotencyKey = idempotencyKey;
+        _runId = runId;
         WorkingDirectory = workingDirectory;
         TimeProvider = timeProvider;
         _auditor = auditor;
@@ -48,7 +50,7 @@ public sealed class AgentContext
     /// Gets a key that is the same for every attempt of this task in this run and different in
     /// any other: pass it to services that can deduplicate requests.
     /// </summary>
-    public string IdempotencyKey { get; }
+    public string IdempotencyKey => _idempotencyKey ??= _runId + "/" + Task.Id;
 
     /// <summary>Gets the absolute directory commands run in unless they say otherwise.</summary>
     public string WorkingDirectory { get; }
@@ -88,13 +90,19 @@ public sealed class AgentContext
     }
 
     /// <summary>Gets the commands agents recorded as they ran, kept even when an attempt is cancelled or times out.</summary>
-    internal IReadOnlyList<CommandResult> RecordedCommands => (IReadOnlyList<CommandResult>?)_recorded ?? [];
+    internal IReadOnlyList<CommandResult> RecordedCommands => Volatile.Read(ref _recorded) ?? [];
 
     internal void RecordCommand(CommandResult result)
     {
-        lock (this)
+        // Rare (once per command) and almost never contended: copy on write, no lock object per context.
+        while (true)
         {
-            (_recorded ??= []).Add(result);
+            var current = Volatile.Read(ref _recorded);
+            CommandResult[] next = current is null ? [result] : [.. current, result];
+            if (Interlocked.CompareExchange(ref _recorded, next, current) == current)
+            {
+                return;
+            }
         }
     }
 

@@ -33,7 +33,7 @@ internal sealed class RunScheduler
     private readonly string?[] _causes;
     private readonly TaskRunResult?[] _results;
     private readonly Channel<int> _ready;
-    private readonly Dictionary<string, ITaskAgent> _agents = new(StringComparer.Ordinal);
+    private readonly ITaskAgent[] _agentByTask;
     private CancellationTokenSource _stop = null!;
     private EvidenceWriter? _evidence;
     private string _runId = string.Empty;
@@ -47,23 +47,13 @@ internal sealed class RunScheduler
         _executor = executor;
         _settings = executor.Settings;
         _plan = plan;
-        plan.EnsureValid(_settings.Agents.CreateValidationOptions());
-        _graph = TaskGraph.Build(plan);
+        var prepared = executor.Prepare(plan);
+        _graph = prepared.Graph;
+        _agentNames = prepared.AgentNames;
+        _commands = prepared.Commands;
+        _extraGrants = prepared.ExtraGrants;
         int taskCount = _graph.TaskCount;
-        _agentNames = new string[taskCount];
-        _commands = new IReadOnlyList<AgentCommand>[taskCount];
-        _extraGrants = new Capability[taskCount][];
-        var problems = new List<PlanDiagnostic>();
-        for (int i = 0; i < taskCount; i++)
-        {
-            Prepare(i, problems);
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new PlanValidationException(plan.DisplayName, problems);
-        }
-
+        _agentByTask = new ITaskAgent[taskCount];
         _remaining = new int[_graph.NodeCount];
         for (int n = 0; n < _remaining.Length; n++)
         {
@@ -103,12 +93,17 @@ internal sealed class RunScheduler
 
         if (!_settings.DryRun)
         {
-            foreach (string name in _agentNames)
+            // Each factory is called once per run; tasks share the agent.
+            var agents = new Dictionary<string, ITaskAgent>(StringComparer.Ordinal);
+            for (int i = 0; i < _agentNames.Length; i++)
             {
-                if (!_agents.ContainsKey(name))
+                string name = _agentNames[i];
+                if (!agents.TryGetValue(name, out var agent))
                 {
-                    _agents[name] = _settings.Agents.Create(name);
+                    agents[name] = agent = _settings.Agents.Create(name);
                 }
+
+                _agentByTask[i] = agent;
             }
         }
 
@@ -135,55 +130,6 @@ internal sealed class RunScheduler
             : RunStatus.Failed;
         _evidence?.WriteRunJson(new RunJson(_plan, status, _settings.DryRun, startedAt, finishedAt, _settings.MaxWorkers, _settings.FailFast, _agentNames, tasks));
         return new RunResult(status, tasks, startedAt, finishedAt, _evidence?.RunDirectory, _settings.DryRun);
-    }
-
-    /// <summary>Decides the task's agent and commands, and the grants its hooks bring.</summary>
-    private void Prepare(int index, List<PlanDiagnostic> problems)
-    {
-        var task = _graph.Tasks[index];
-        IReadOnlyList<AgentCommand> commands = [];
-        var grants = new List<Capability>(task.Effects);
-        if (task.Run is { } run)
-        {
-            commands = [new AgentCommand(run)];
-        }
-        else if (_settings.Config.Hooks.TryGetValue(task.Id, out var hooked) || _settings.Config.Hooks.TryGetValue(task.Queue, out hooked))
-        {
-            commands = hooked;
-
-            // hooks.json is the operator's configuration: the commands it names are granted to the task it names them for.
-            string? path = Environment.GetEnvironmentVariable("PATH");
-            foreach (var command in hooked)
-            {
-                string directory = Path.GetFullPath(command.WorkingDirectory ?? ".", _settings.WorkingDirectory);
-                grants.Add(Capability.FileRead(directory));
-                if (ExecutableResolver.Resolve(command.Argv[0], directory, path) is { } program)
-                {
-                    grants.Add(Capability.Process(program));
-                }
-            }
-        }
-
-        string? agent = task.Agent;
-        if (agent is null && task.Run is null && _plan.Version < 2
-            && _settings.Config.LayerAgents.TryGetValue(task.Layer, out string? layerAgent) && _settings.Agents.Contains(layerAgent))
-        {
-            agent = layerAgent;
-        }
-
-        agent ??= commands.Count > 0 ? "shell" : "noop";
-        if (!_settings.Agents.Contains(agent))
-        {
-            problems.Add(new PlanDiagnostic(PlanDiagnosticCodes.UnknownAgent, $"task {task.Id} needs agent '{agent}' by default, which is not registered; register it or name an agent for the task", task.Location, task.Id));
-        }
-        else if (commands.Count > 0 && !_settings.Agents.RunsCommands(agent))
-        {
-            problems.Add(new PlanDiagnostic(PlanDiagnosticCodes.RunOnNonCommandAgent, $"task {task.Id} has commands in hooks.json but runs on agent '{agent}', which cannot run commands", task.Location, task.Id));
-        }
-
-        _agentNames[index] = agent;
-        _commands[index] = commands;
-        _extraGrants[index] = [.. grants];
     }
 
     private void OnStopRequested() => Interlocked.CompareExchange(ref _stopReason, StoppedByCancellation, NotStopping);
@@ -372,8 +318,8 @@ internal sealed class RunScheduler
         TextWriter log = _evidence?.OpenLog(node) ?? TextWriter.Null;
         var extra = _extraGrants[node];
         var policy = extra.Length == 0 ? _settings.Policy : _settings.Policy.Merge(extra);
-        var context = new AgentContext(task, policy, commands, log, _runId + "/" + task.Id, _settings.WorkingDirectory, _settings.TimeProvider, _settings.Auditor);
-        var state = new AttemptState(this, node, context);
+        var context = new AgentContext(task, policy, commands, log, _runId, _settings.WorkingDirectory, _settings.TimeProvider, _settings.Auditor);
+        AttemptState? state = null;
         TaskRunStatus status;
         string? reason = null;
         AgentResult? result = null;
@@ -386,9 +332,16 @@ internal sealed class RunScheduler
 
             var timeout = task.Timeout ?? _settings.DefaultTimeout;
             var pipeline = _executor.PipelineFor(timeout, task.Retries ?? _settings.DefaultRetries);
-            result = pipeline is null
-                ? await AttemptAsync(state, _stop.Token).ConfigureAwait(false)
-                : await pipeline.ExecuteAsync(static (s, ct) => AttemptAsync(s, ct), state, _stop.Token).ConfigureAwait(false);
+            if (pipeline is null)
+            {
+                context.Attempt = 1;
+                result = await _settings.Backend.RunAsync(_agentByTask[node], context, _stop.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                state = new AttemptState(this, node, context);
+                result = await pipeline.ExecuteAsync(static (s, ct) => AttemptAsync(s, ct), state, _stop.Token).ConfigureAwait(false);
+            }
             status = result.Succeeded ? TaskRunStatus.Succeeded : TaskRunStatus.Failed;
             reason = result.Error;
         }
@@ -396,7 +349,7 @@ internal sealed class RunScheduler
         {
             status = TaskRunStatus.TimedOut;
             var timeout = TaskExecutor.ClampTimeout(task.Timeout ?? _settings.DefaultTimeout ?? TaskExecutorBuilder.MaxTimeout);
-            reason = string.Create(CultureInfo.InvariantCulture, $"timed out: attempt {state.Attempts} ran longer than {timeout.TotalSeconds:0.###} s and was stopped");
+            reason = string.Create(CultureInfo.InvariantCulture, $"timed out: attempt {state?.Attempts ?? 1} ran longer than {timeout.TotalSeconds:0.###} s and was stopped");
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
@@ -435,7 +388,7 @@ internal sealed class RunScheduler
             await File.AppendAllTextAsync(_evidence.LogPath(node), $"[{EvidenceWriter.StatusWord(status)}] {reason}{Environment.NewLine}").ConfigureAwait(false);
         }
 
-        return new TaskRunResult(task.Id, status, agentName, state.Attempts, startedAt, finishedAt, exitCode, reason, _evidence?.LogPath(node), recorded);
+        return new TaskRunResult(task.Id, status, agentName, state?.Attempts ?? 1, startedAt, finishedAt, exitCode, reason, _evidence?.LogPath(node), recorded);
     }
 
     private static ValueTask<AgentResult> AttemptAsync(AttemptState state, CancellationToken cancellationToken)
@@ -448,7 +401,7 @@ internal sealed class RunScheduler
             state.Context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# task {state.Context.Task.Id}, agent {run._agentNames[state.Node]}, attempt {attempt}"));
         }
 
-        return run._settings.Backend.RunAsync(run._agents[run._agentNames[state.Node]], state.Context, cancellationToken);
+        return run._settings.Backend.RunAsync(run._agentByTask[state.Node], state.Context, cancellationToken);
     }
 
     /// <summary>Walks the task as a run would, checking its commands against the policy, without running anything.</summary>

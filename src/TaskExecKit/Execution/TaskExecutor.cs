@@ -22,6 +22,7 @@ public sealed class TaskExecutor : IAsyncDisposable
     private readonly ConcurrentDictionary<(TimeSpan? Timeout, int Retries), ResiliencePipeline<AgentResult>> _pipelines = new();
     private readonly Lock _gate = new();
     private readonly HashSet<Task> _active = [];
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Plan, PreparedPlan> _prepared = [];
     private bool _disposed;
 
     internal TaskExecutor(ExecutorSettings settings) => Settings = settings;
@@ -104,6 +105,10 @@ public sealed class TaskExecutor : IAsyncDisposable
 
         _disposing.Dispose();
     }
+
+    /// <summary>Validates and prepares a plan, once per plan for this executor.</summary>
+    internal PreparedPlan Prepare(Plan plan)
+        => _prepared.TryGetValue(plan, out var prepared) ? prepared : _prepared.GetValue(plan, p => PreparedPlan.Create(p, Settings));
 
     /// <summary>The pipeline for a timeout and a retry count, or null when neither applies.</summary>
     internal ResiliencePipeline<AgentResult>? PipelineFor(TimeSpan? timeout, int retries)

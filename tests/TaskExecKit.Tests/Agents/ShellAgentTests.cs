@@ -184,6 +184,23 @@ public sealed class ShellAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_SandboxConfiguredButMissing_FailsWithoutStartingTheCommand()
+    {
+        if (File.Exists("/usr/bin/bwrap") || File.Exists("/bin/bwrap"))
+        {
+            return;
+        }
+
+        string marker = Path.Combine(_work, "ran");
+        var options = new ShellAgentOptions { Sandbox = ShellSandbox.Bubblewrap };
+        var (task, _) = await RunAsync(t => t.Run("touch", marker).Effects(Capability.Process("touch"), Capability.FileWrite(".")), options);
+
+        Assert.Equal(TaskRunStatus.Failed, task.Status);
+        Assert.Contains("bwrap is not installed", task.Reason, StringComparison.Ordinal);
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
     public void Options_InvalidLimit_ThrowsNamingTheOption()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ShellAgent(new ShellAgentOptions { OpenFilesLimit = 0 }));
