@@ -118,14 +118,16 @@ internal sealed class RunScheduler
         await Task.WhenAll(workers).ConfigureAwait(false);
         var finishedAt = _settings.TimeProvider.GetUtcNow();
         var tasks = new TaskRunResult[_results.Length];
-        bool allSucceeded = true;
+        bool allSucceeded = true, anyCancelled = false;
         for (int i = 0; i < tasks.Length; i++)
         {
             tasks[i] = _results[i]!;
             allSucceeded &= Succeeded(i, tasks[i]);
+            anyCancelled |= tasks[i].Status == TaskRunStatus.Cancelled;
         }
 
-        var status = Volatile.Read(ref _stopReason) == StoppedByCancellation ? RunStatus.Cancelled
+        // A cancellation that arrives after the last task finished changes nothing.
+        var status = Volatile.Read(ref _stopReason) == StoppedByCancellation && anyCancelled ? RunStatus.Cancelled
             : allSucceeded ? RunStatus.Succeeded
             : RunStatus.Failed;
         _evidence?.WriteRunJson(new RunJson(_plan, status, _settings.DryRun, startedAt, finishedAt, _settings.MaxWorkers, _settings.FailFast, _agentNames, tasks));
