@@ -79,6 +79,7 @@ public sealed class TaskExecutorBuilder
     /// <returns>This builder.</returns>
     public TaskExecutorBuilder Policy(EffectPolicy policy)
     {
+        ArgumentNullException.ThrowIfNull(policy);
         _policy = policy;
         return this;
     }
@@ -88,6 +89,7 @@ public sealed class TaskExecutorBuilder
     /// <returns>This builder.</returns>
     public TaskExecutorBuilder Agents(AgentRegistry agents)
     {
+        ArgumentNullException.ThrowIfNull(agents);
         _agents = agents;
         return this;
     }
@@ -97,6 +99,7 @@ public sealed class TaskExecutorBuilder
     /// <returns>This builder.</returns>
     public TaskExecutorBuilder WorkingDirectory(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         _workingDirectory = path;
         return this;
     }
@@ -175,6 +178,7 @@ public sealed class TaskExecutorBuilder
     /// <returns>This builder.</returns>
     public TaskExecutorBuilder TimeProvider(TimeProvider timeProvider)
     {
+        ArgumentNullException.ThrowIfNull(timeProvider);
         _timeProvider = timeProvider;
         return this;
     }
@@ -184,6 +188,7 @@ public sealed class TaskExecutorBuilder
     /// <returns>This builder.</returns>
     public TaskExecutorBuilder Backend(IExecutionBackend backend)
     {
+        ArgumentNullException.ThrowIfNull(backend);
         _backend = backend;
         return this;
     }
@@ -193,6 +198,7 @@ public sealed class TaskExecutorBuilder
     /// <returns>This builder.</returns>
     public TaskExecutorBuilder Auditor(IEffectAuditor auditor)
     {
+        ArgumentNullException.ThrowIfNull(auditor);
         _auditor = auditor;
         return this;
     }
@@ -202,6 +208,7 @@ public sealed class TaskExecutorBuilder
     /// <returns>This builder.</returns>
     public TaskExecutorBuilder Progress(IProgress<TaskProgress> progress)
     {
+        ArgumentNullException.ThrowIfNull(progress);
         _progress = progress;
         return this;
     }
@@ -232,7 +239,6 @@ public sealed class TaskExecutorBuilder
             throw new ArgumentOutOfRangeException(nameof(RetryDelay), _retryDelay, "RetryDelay must be between zero and one hour.");
         }
 
-        ArgumentNullException.ThrowIfNull(_timeProvider, nameof(TimeProvider));
         string workingDirectory = Path.GetFullPath(_workingDirectory ?? Environment.CurrentDirectory);
         if (!Directory.Exists(workingDirectory))
         {

@@ -223,6 +223,21 @@ public sealed class TaskExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_TimeComesFromTheTimeProvider_IncludingTheRunFolderName()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 10, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var executor = TaskExecutor.Builder().TimeProvider(time).RunsDirectory(_temp.Combine("runs")).Build();
+
+        var first = await executor.RunAsync(Plan.Builder().Task("a").Build(), CancellationToken.None);
+        var second = await executor.RunAsync(Plan.Builder().Task("a").Build(), CancellationToken.None);
+
+        Assert.Equal(time.GetUtcNow(), first.StartedAt);
+        Assert.Equal(time.GetUtcNow(), first.Tasks[0].StartedAt);
+        Assert.Equal(_temp.Combine("runs", "20251001_120000Z"), first.RunDirectory);
+        Assert.Equal(_temp.Combine("runs", "20251001_120000Z-2"), second.RunDirectory);
+    }
+
+    [Fact]
     public async Task RunAsync_EmptyPlan_Succeeds()
     {
         await using var executor = TaskExecutor.Builder().Build();
