@@ -4,7 +4,8 @@ namespace TaskExecKit.Agents;
 
 /// <summary>
 /// The checks every command passes before it may start, shared by the shell agent and dry runs:
-/// its working directory must exist and be granted, and its program must resolve to a granted executable.
+/// its working directory must exist and be the run's working directory or a granted one, and its
+/// program must resolve to a granted executable.
 /// </summary>
 internal static class CommandPreflight
 {
@@ -17,7 +18,15 @@ internal static class CommandPreflight
         workingDirectory = executable = string.Empty;
         problem = null;
         string requestedDirectory = Path.GetFullPath(command.WorkingDirectory ?? ".", context.WorkingDirectory);
-        context.DemandResolved(Capability.FileRead(requestedDirectory), pathVariable, out string? resolvedDirectory);
+        string? resolvedDirectory = PathResolver.Resolve(requestedDirectory, context.WorkingDirectory);
+
+        // The run's own working directory was chosen by the host, so starting a command there
+        // needs no grant; any other directory must be granted (fs.read or fs.write).
+        if (resolvedDirectory is null || !string.Equals(resolvedDirectory, PathResolver.Resolve(context.WorkingDirectory, context.WorkingDirectory), PathResolver.Comparison))
+        {
+            context.DemandResolved(Capability.FileRead(requestedDirectory), pathVariable, out resolvedDirectory);
+        }
+
         if (resolvedDirectory is null || !Directory.Exists(resolvedDirectory))
         {
             problem = $"the working directory {requestedDirectory} of command '{command}' does not exist";

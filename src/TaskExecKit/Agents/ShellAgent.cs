@@ -8,8 +8,8 @@ namespace TaskExecKit.Agents;
 /// <summary>
 /// The <c>shell</c> agent: runs the task's commands one after another, each as an argument vector
 /// (never through <c>sh -c</c>; a shell runs only when the policy grants the shell itself as a
-/// <c>process:</c>). Before a command starts, its working directory must be granted
-/// (<c>fs.read:</c> or <c>fs.write:</c>) and its program must be granted (<c>process:</c>). The
+/// <c>process:</c>). Before a command starts, its working directory must be the run's working
+/// directory or be granted (<c>fs.read:</c> or <c>fs.write:</c>), and its program must be granted (<c>process:</c>). The
 /// command gets the runner's environment minus every variable whose name looks like a secret
 /// (contains KEY, SECRET, TOKEN, PASSWORD, PASSWD or CREDENTIAL) unless <c>env:NAME</c> grants it;
 /// its output goes to the task's log up to a cap; on timeout or cancellation the whole process

@@ -60,12 +60,39 @@ public sealed class ShellAgentTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_WorkingDirectoryNotGranted_IsDenied()
+    public async Task Run_InTheRunsWorkingDirectory_NeedsNoFileGrant()
     {
-        var (task, _) = await RunAsync(t => t.Run("true").Effects(Capability.Process("true"), Capability.FileRead("./sub")));
+        var (task, _) = await RunAsync(t => t.Run("true").Effects(Capability.Process("true")));
 
-        Assert.Equal(TaskRunStatus.Denied, task.Status);
-        Assert.Contains("fs.read:", task.Reason, StringComparison.Ordinal);
+        Assert.Equal(TaskRunStatus.Succeeded, task.Status);
+    }
+
+    [Fact]
+    public async Task Run_WorkingDirectoryElsewhereNotGranted_IsDeniedAndNeverStarts()
+    {
+        string elsewhere = _temp.CreateDirectory("elsewhere");
+        string marker = Path.Combine(elsewhere, "marker");
+        var plan = Plan.Builder().Task("t", t => t.Agent("shell")).Build();
+        var policy = EffectPolicy.Create([Capability.Process("touch"), Capability.FileRead(_work)], _work);
+        var context = new AgentContext(plan.Tasks[0], policy, [new AgentCommand(["touch", marker], elsewhere)], TextWriter.Null, "run", _work, TimeProvider.System, null);
+
+        var ex = await Assert.ThrowsAsync<EffectDeniedException>(async () => await new ShellAgent().RunAsync(context, CancellationToken.None));
+
+        Assert.Equal(CapabilityKind.FileRead, ex.Capability.Kind);
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task Run_WorkingDirectoryThroughSymlinkOutOfTheGrant_IsDenied()
+    {
+        string elsewhere = _temp.CreateDirectory("elsewhere");
+        string link = Path.Combine(_work, "link");
+        File.CreateSymbolicLink(link, elsewhere);
+        var plan = Plan.Builder().Task("t", t => t.Agent("shell")).Build();
+        var policy = EffectPolicy.Create([Capability.Process("true"), Capability.FileRead(_work)], _work);
+        var context = new AgentContext(plan.Tasks[0], policy, [new AgentCommand(["true"], "link")], TextWriter.Null, "run", _work, TimeProvider.System, null);
+
+        await Assert.ThrowsAsync<EffectDeniedException>(async () => await new ShellAgent().RunAsync(context, CancellationToken.None));
     }
 
     [Fact]

@@ -274,7 +274,7 @@ public sealed class TaskExecutorTests : IDisposable
         Assert.Equal("denied", tasks[1].GetProperty("status").GetString());
         Assert.Equal("skipped", tasks[2].GetProperty("status").GetString());
         Assert.Contains("hello evidence", File.ReadAllText(Path.Combine(result.RunDirectory, "logs", "echo.log")), StringComparison.Ordinal);
-        Assert.Contains("[denied] Task denied asked for the effect fs.read:", File.ReadAllText(Path.Combine(result.RunDirectory, "logs", "denied.log")), StringComparison.Ordinal);
+        Assert.Contains("[denied] Task denied asked for the effect process:", File.ReadAllText(Path.Combine(result.RunDirectory, "logs", "denied.log")), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(result.RunDirectory, "logs", "after.log")));
     }
 
@@ -356,14 +356,15 @@ public sealed class TaskExecutorTests : IDisposable
     {
         var auditor = new RecordingAuditor();
         string work = _temp.CreateDirectory("work");
-        var plan = Plan.Builder().Task("t", t => t.Run("true").Effects(Capability.FileRead("."))).Build();
+        var plan = Plan.Builder().Task("t", t => t.Run("false")).Task("ok", t => t.Run("true").Effects(Capability.Process("true"))).Build();
         await using var executor = TaskExecutor.Builder().WorkingDirectory(work).Auditor(auditor).Build();
 
         var result = await executor.RunAsync(plan, CancellationToken.None);
 
         Assert.Equal(TaskRunStatus.Denied, result.Tasks[0].Status);
+        Assert.Equal(TaskRunStatus.Succeeded, result.Tasks[1].Status);
         Assert.Contains(auditor.Decisions, d => !d.Allowed && d.Requested.Kind == CapabilityKind.Process && d.TaskId == "t");
-        Assert.Contains(auditor.Decisions, d => d.Allowed && d.Requested.Kind == CapabilityKind.FileRead);
+        Assert.Contains(auditor.Decisions, d => d.Allowed && d.Requested.Kind == CapabilityKind.Process && d.TaskId == "ok");
     }
 
     [Fact]
