@@ -120,11 +120,17 @@ internal static class RunCommand
 
     private static string Describe(Exception ex, string planPath) => ex switch
     {
-        FileNotFoundException or DirectoryNotFoundException => $"{planPath}: the plan file does not exist.",
-        UnauthorizedAccessException => $"{planPath}: the plan file cannot be read (permission denied).",
+        FileNotFoundException missing when IsPlan(missing.FileName, planPath) => $"{planPath}: the plan file does not exist.",
+        DirectoryNotFoundException when !File.Exists(planPath) => $"{planPath}: the plan file does not exist.",
         TaskExecKitException => ex.Message,
-        _ => $"{planPath}: {ex.Message}",
+        ArgumentException => $"bad setting: {ex.Message}",
+
+        // IO and permission errors name the path they concern.
+        _ => ex.Message,
     };
+
+    private static bool IsPlan(string? fileName, string planPath)
+        => fileName is not null && string.Equals(Path.GetFullPath(fileName), Path.GetFullPath(planPath), StringComparison.Ordinal);
 
     private static int Fail(TextWriter error, string message)
     {

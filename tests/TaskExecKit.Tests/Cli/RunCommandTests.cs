@@ -99,6 +99,21 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_RunsFolderCannotBeCreated_ExitsOneNamingThePath()
+    {
+        string blocker = _temp.WriteFile("runs-is-a-file");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var options = new RunOptions(_temp.WriteFile("plan.json", Good), 2, DryRun: false, FailFast: false, _temp.Combine("config"), ConfigGiven: false, Path.Combine(blocker, "runs"), []);
+
+        int exit = await RunCommand.RunAsync(options, output, error, interactive: false, CancellationToken.None);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("runs-is-a-file", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_WithoutPlan_IsAnError()
     {
         var result = RunCommand.Create().Parse([]);
