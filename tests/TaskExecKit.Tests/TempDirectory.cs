@@ -1,7 +1,7 @@
 namespace TaskExecKit.Tests;
 
 /// <summary>A fresh folder under the system temp directory, deleted when disposed.</summary>
-public sealed class TempDirectory : IDisposable
+internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
@@ -11,9 +11,14 @@ public sealed class TempDirectory : IDisposable
 
     public string Path { get; }
 
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public string CreateDirectory(params string[] parts) => Directory.CreateDirectory(Combine(parts)).FullName;
+
+    /// <summary>Returns the full path of a file in the folder, writing it when contents are given.</summary>
     public string File(string relative, string? contents = null)
     {
-        string full = System.IO.Path.Combine(Path, relative);
+        string full = Combine(relative);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         if (contents is not null)
         {
@@ -22,6 +27,8 @@ public sealed class TempDirectory : IDisposable
 
         return full;
     }
+
+    public string WriteFile(string relative, string content = "x") => File(relative, content);
 
     public void Dispose()
     {
@@ -32,6 +39,10 @@ public sealed class TempDirectory : IDisposable
         catch (IOException)
         {
             // Best effort: a test that left a file open must not fail the next one.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same: a test that removed its own permissions leaves the folder behind.
         }
     }
 }

@@ -1,0 +1,250 @@
+using System.CommandLine;
+using System.Globalization;
+using TaskExecKit.Effects;
+using TaskExecKit.Execution;
+using TaskExecKit.Planning;
+
+namespace TaskExecKit.Cli.Commands;
+
+/// <summary>
+/// <c>task-exec-kit run --plan plan.json [--max-workers N] [--dry-run] [--fail-fast] [--config dir] [--runs dir] [--grant cap]...</c>:
+/// runs a plan and writes evidence under <c>runs/</c>. Exit codes: 0 every task succeeded, 2 a task
+/// failed, 1 bad input, 130 interrupted.
+/// </summary>
+internal static class RunCommand
+{
+    internal const int Ok = 0;
+    internal const int BadInput = 1;
+    internal const int TaskFailed = 2;
+    internal const int Interrupted = 130;
+
+    internal static Command Create()
+    {
+        var plan = new Option<string>("--plan") { Description = "The plan to run: a plan.json, or a sot.md to plan and run in one step.", Required = true };
+        var maxWorkers = new Option<int>("--max-workers") { Description = "How many tasks may run at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Walk the plan and write evidence without running any command." };
+        var failFast = new Option<bool>("--fail-fast") { Description = "Stop the run at the first failed task." };
+        var config = new Option<string>("--config") { Description = "The folder holding hooks.json and manifest.json.", DefaultValueFactory = _ => "config" };
+        var runs = new Option<string>("--runs") { Description = "Where runs write their evidence.", DefaultValueFactory = _ => "runs" };
+        var grants = new Option<string[]>("--grant") { Description = "Grant every task an effect, e.g. --grant process:git --grant fs.read:. (repeatable).", DefaultValueFactory = _ => [] };
+
+        var command = new Command("run", "Run a plan: every task as soon as what it needs has succeeded, under a default-deny effect policy.")
+        {
+            plan, maxWorkers, dryRun, failFast, config, runs, grants,
+        };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            new RunOptions(
+                parseResult.GetValue(plan)!,
+                parseResult.GetValue(maxWorkers),
+                parseResult.GetValue(dryRun),
+                parseResult.GetValue(failFast),
+                parseResult.GetValue(config)!,
+                parseResult.GetResult(config) is { Implicit: false },
+                parseResult.GetValue(runs)!,
+                parseResult.GetValue(grants) ?? []),
+            Console.Out,
+            Console.Error,
+            interactive: !Console.IsOutputRedirected,
+            cancellationToken));
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(RunOptions options, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellationToken)
+    {
+        Plan plan;
+        TaskExecutor executor;
+        var display = new ProgressDisplay(output, interactive);
+        try
+        {
+            var capabilities = new List<Capability>();
+            foreach (string text in options.Grants)
+            {
+                if (!Capability.TryParse(text, out var capability))
+                {
+                    return Fail(error, $"--grant '{text}' is not an effect; write it as kind:target with a kind of process, fs.read, fs.write, net, tool or env (e.g. process:git).");
+                }
+
+                capabilities.Add(capability);
+            }
+
+            if (options.ConfigGiven && !Directory.Exists(options.ConfigDirectory))
+            {
+                return Fail(error, $"--config {options.ConfigDirectory}: the folder does not exist.");
+            }
+
+            plan = options.PlanPath.EndsWith(".md", StringComparison.OrdinalIgnoreCase) ? Plan.FromSot(options.PlanPath) : Plan.Load(options.PlanPath);
+            executor = TaskExecutor.Builder()
+                .MaxWorkers(options.MaxWorkers)
+                .DryRun(options.DryRun)
+                .FailFast(options.FailFast)
+                .ConfigDirectory(options.ConfigDirectory)
+                .RunsDirectory(options.RunsDirectory)
+                .Grant(capabilities)
+                .Progress(display)
+                .Build();
+        }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName == nameof(TaskExecutorBuilder.MaxWorkers))
+        {
+            return Fail(error, $"--max-workers {options.MaxWorkers}: must be between 1 and {TaskExecutorBuilder.MaxWorkersLimit}.");
+        }
+        catch (Exception ex) when (IsBadInput(ex))
+        {
+            return Fail(error, Describe(ex, options.PlanPath));
+        }
+
+        await using (executor.ConfigureAwait(false))
+        {
+            RunResult result;
+            try
+            {
+                result = await executor.RunAsync(plan, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsBadInput(ex))
+            {
+                return Fail(error, Describe(ex, options.PlanPath));
+            }
+
+            display.Complete();
+            output.WriteLine(Summary(result));
+            return result.Status switch
+            {
+                RunStatus.Succeeded => Ok,
+                RunStatus.Cancelled => Interrupted,
+                _ => TaskFailed,
+            };
+        }
+    }
+
+    private static bool IsBadInput(Exception ex)
+        => ex is TaskExecKitException or IOException or UnauthorizedAccessException or ArgumentException;
+
+    private static string Describe(Exception ex, string planPath) => ex switch
+    {
+        FileNotFoundException missing when IsPlan(missing.FileName, planPath) => $"{planPath}: the plan file does not exist.",
+        DirectoryNotFoundException when !File.Exists(planPath) => $"{planPath}: the plan file does not exist.",
+        TaskExecKitException => ex.Message,
+        ArgumentException => $"bad setting: {ex.Message}",
+
+        // IO and permission errors name the path they concern.
+        _ => ex.Message,
+    };
+
+    private static bool IsPlan(string? fileName, string planPath)
+        => fileName is not null && string.Equals(Path.GetFullPath(fileName), Path.GetFullPath(planPath), StringComparison.Ordinal);
+
+    private static int Fail(TextWriter error, string message)
+    {
+        error.WriteLine("error: " + message);
+        return BadInput;
+    }
+
+    private static string Summary(RunResult result)
+    {
+        var counts = result.Tasks.GroupBy(t => t.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} {Word(g.Key)}");
+        string status = result.Status switch
+        {
+            RunStatus.Succeeded => "ok",
+            RunStatus.Cancelled => "cancelled",
+            _ => "failed",
+        };
+        string where = result.RunDirectory is null ? string.Empty : $"; evidence in {Path.GetRelativePath(Environment.CurrentDirectory, result.RunDirectory)}";
+        string dry = result.IsDryRun ? " (dry run)" : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture, $"run {status}{dry}: {result.Tasks.Count} tasks ({string.Join(", ", counts)}) in {(result.FinishedAt - result.StartedAt).TotalSeconds:0.0} s{where}");
+    }
+
+    internal static string Word(TaskRunStatus status) => status switch
+    {
+        TaskRunStatus.Succeeded => "ok",
+        TaskRunStatus.Failed => "failed",
+        TaskRunStatus.TimedOut => "timed out",
+        TaskRunStatus.Cancelled => "cancelled",
+        TaskRunStatus.Skipped => "skipped",
+        _ => "denied",
+    };
+
+    /// <summary>Prints task state changes: one plain line each when redirected, a live status line on a terminal.</summary>
+    private sealed class ProgressDisplay(TextWriter output, bool interactive) : IProgress<TaskProgress>
+    {
+        private readonly Lock _gate = new();
+        private readonly HashSet<string> _running = new(StringComparer.Ordinal);
+        private int _statusLength;
+
+        public void Report(TaskProgress value)
+        {
+            lock (_gate)
+            {
+                if (value.Kind == TaskProgressKind.Started)
+                {
+                    _running.Add(value.TaskId);
+                    if (!interactive)
+                    {
+                        output.WriteLine($"started   {value.TaskId}");
+                    }
+                }
+                else
+                {
+                    _running.Remove(value.TaskId);
+                    var result = value.Result!;
+                    bool noteworthy = result.Status is not (TaskRunStatus.Succeeded or TaskRunStatus.Skipped or TaskRunStatus.Cancelled);
+                    if (!interactive || noteworthy)
+                    {
+                        ClearStatus();
+                        string reason = result.Reason is null || result.Status == TaskRunStatus.Succeeded ? string.Empty : $": {result.Reason}";
+                        output.WriteLine($"{Word(result.Status),-10}{result.TaskId}{reason}");
+                    }
+                }
+
+                if (interactive)
+                {
+                    string running = string.Join(", ", _running.Take(4)) + (_running.Count > 4 ? $" +{_running.Count - 4}" : string.Empty);
+                    string line = $"[{value.FinishedCount}/{value.TotalCount}] running: {running}";
+                    int width = Math.Max(20, SafeWidth() - 1);
+                    line = line.Length > width ? line[..width] : line;
+                    ClearStatus();
+                    output.Write(line);
+                    _statusLength = line.Length;
+                }
+            }
+        }
+
+        public void Complete()
+        {
+            lock (_gate)
+            {
+                ClearStatus();
+            }
+        }
+
+        private void ClearStatus()
+        {
+            if (_statusLength > 0)
+            {
+                output.Write("\r" + new string(' ', _statusLength) + "\r");
+                _statusLength = 0;
+            }
+        }
+
+        private static int SafeWidth()
+        {
+            try
+            {
+                return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
+            }
+            catch (IOException)
+            {
+                return 80;
+            }
+        }
+    }
+}
+
+/// <summary>The run command's options, as given.</summary>
+internal sealed record RunOptions(
+    string PlanPath,
+    int MaxWorkers,
+    bool DryRun,
+    bool FailFast,
+    string ConfigDirectory,
+    bool ConfigGiven,
+    string RunsDirectory,
+    IReadOnlyList<string> Grants);

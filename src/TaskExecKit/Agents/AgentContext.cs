@@ -1,0 +1,116 @@
+using TaskExecKit.Effects;
+using TaskExecKit.Planning;
+
+namespace TaskExecKit.Agents;
+
+/// <summary>
+/// What an agent gets for one attempt of a task: the task, the effects it may perform, the
+/// commands configured for it, its log, and a key that stays the same across attempts.
+/// </summary>
+public sealed class AgentContext
+{
+    private readonly IEffectAuditor? _auditor;
+    private readonly string _runId;
+    private CommandResult[]? _recorded;
+    private string? _idempotencyKey;
+
+    internal AgentContext(
+        PlanTask task,
+        EffectPolicy policy,
+        IReadOnlyList<AgentCommand> commands,
+        TextWriter log,
+        string runId,
+        string workingDirectory,
+        TimeProvider timeProvider,
+        IEffectAuditor? auditor)
+    {
+        Task = task;
+        Policy = policy;
+        Commands = commands;
+        Log = log;
+        _runId = runId;
+        WorkingDirectory = workingDirectory;
+        TimeProvider = timeProvider;
+        _auditor = auditor;
+    }
+
+    /// <summary>Gets the task being run.</summary>
+    public PlanTask Task { get; }
+
+    /// <summary>Gets the effects this task may perform: the host's and configuration's grants plus the task's own.</summary>
+    public EffectPolicy Policy { get; }
+
+    /// <summary>Gets the commands to run for the task: its <c>run</c> command, or those config/hooks.json names for it.</summary>
+    public IReadOnlyList<AgentCommand> Commands { get; }
+
+    /// <summary>Gets the task's log (a file under the run's <c>logs/</c> folder, or nothing when evidence is off).</summary>
+    public TextWriter Log { get; }
+
+    /// <summary>
+    /// Gets a key that is the same for every attempt of this task in this run and different in
+    /// any other: pass it to services that can deduplicate requests.
+    /// </summary>
+    public string IdempotencyKey => _idempotencyKey ??= _runId + "/" + Task.Id;
+
+    /// <summary>Gets the absolute directory commands run in unless they say otherwise.</summary>
+    public string WorkingDirectory { get; }
+
+    /// <summary>Gets the 1-based number of this attempt.</summary>
+    public int Attempt { get; internal set; } = 1;
+
+    /// <summary>Gets the clock to use for any time the agent needs.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Checks an effect against the policy, records the decision, and throws when it is denied.</summary>
+    /// <param name="requested">The effect the agent is about to perform.</param>
+    /// <exception cref="EffectDeniedException">The policy does not allow it.</exception>
+    public void Demand(Capability requested)
+    {
+        ArgumentNullException.ThrowIfNull(requested);
+        if (!Evaluate(requested, Environment.GetEnvironmentVariable("PATH"), out string? resolved))
+        {
+            throw new EffectDeniedException(requested, Task.Id, resolved);
+        }
+    }
+
+    /// <summary>Checks an effect against the policy and records the decision, without throwing.</summary>
+    /// <param name="requested">The effect the agent would perform.</param>
+    /// <returns>True when it is allowed.</returns>
+    public bool Check(Capability requested)
+    {
+        ArgumentNullException.ThrowIfNull(requested);
+        return Evaluate(requested, Environment.GetEnvironmentVariable("PATH"), out _);
+    }
+
+    internal bool Evaluate(Capability requested, string? pathVariable, out string? resolved)
+    {
+        bool allowed = Policy.Evaluate(requested, pathVariable, out resolved);
+        _auditor?.OnEffectChecked(new EffectDecision(Task.Id, requested, allowed));
+        return allowed;
+    }
+
+    /// <summary>Gets the commands agents recorded as they ran, kept even when an attempt is cancelled or times out.</summary>
+    internal IReadOnlyList<CommandResult> RecordedCommands => Volatile.Read(ref _recorded) ?? [];
+
+    internal void RecordCommand(CommandResult result)
+    {
+        // Rare (once per command) and almost never contended: copy on write, no lock object per context.
+        while (true)
+        {
+            var current = Volatile.Read(ref _recorded);
+            CommandResult[] next = current is null ? [result] : [.. current, result];
+            if (Interlocked.CompareExchange(ref _recorded, next, current) == current)
+            {
+                return;
+            }
+        }
+    }
+
+    internal void DemandResolved(Capability requested, string? pathVariable, out string? resolved)
+    {
+        if (!Evaluate(requested, pathVariable, out resolved))
+        {
+            throw new EffectDeniedException(requested, Task.Id, resolved);
+        }
+    }
+}

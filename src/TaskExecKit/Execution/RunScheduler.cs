@@ -1,0 +1,472 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Polly.Timeout;
+using TaskExecKit.Agents;
+using TaskExecKit.Effects;
+using TaskExecKit.Planning;
+
+namespace TaskExecKit.Execution;
+
+/// <summary>
+/// One run of one plan. Each node of the <see cref="TaskGraph"/> has a counter of the
+/// predecessors it still waits for; finishing a node decrements its successors' counters and a
+/// successor whose counter reaches zero is ready. Ready tasks go to a channel that exactly
+/// <c>MaxWorkers</c> worker loops read, so no more than that many run at once and nothing polls.
+/// A worker keeps one newly ready successor for itself, so chains run without hand-offs.
+/// Barrier nodes (version 1 queue order), tasks already done, and tasks that cannot run
+/// (a dependency did not succeed, the run is stopping) are finished inline without a worker.
+/// </summary>
+internal sealed class RunScheduler
+{
+    private const int NotStopping = 0;
+    private const int StoppedByCancellation = 1;
+    private const int StoppedByFailFast = 2;
+
+    private readonly TaskExecutor _executor;
+    private readonly ExecutorSettings _settings;
+    private readonly Plan _plan;
+    private readonly TaskGraph _graph;
+    private readonly string[] _agentNames;
+    private readonly IReadOnlyList<AgentCommand>[] _commands;
+    private readonly Capability[][] _extraGrants;
+    private readonly int[] _remaining;
+    private readonly string?[] _causes;
+    private readonly TaskRunResult?[] _results;
+    private readonly Channel<int> _ready;
+    private readonly ITaskAgent[] _agentByTask;
+    private CancellationTokenSource _stop = null!;
+    private EvidenceWriter? _evidence;
+    private string _runId = string.Empty;
+    private int _completedNodes;
+    private int _finishedTasks;
+    private int _stopReason;
+    private string? _failFastCause;
+
+    internal RunScheduler(TaskExecutor executor, Plan plan)
+    {
+        _executor = executor;
+        _settings = executor.Settings;
+        _plan = plan;
+        var prepared = executor.Prepare(plan);
+        _graph = prepared.Graph;
+        _agentNames = prepared.AgentNames;
+        _commands = prepared.Commands;
+        _extraGrants = prepared.ExtraGrants;
+        int taskCount = _graph.TaskCount;
+        _agentByTask = new ITaskAgent[taskCount];
+        _remaining = new int[_graph.NodeCount];
+        for (int n = 0; n < _remaining.Length; n++)
+        {
+            _remaining[n] = _graph.PredecessorStart[n + 1] - _graph.PredecessorStart[n];
+        }
+
+        _causes = new string?[_graph.NodeCount];
+        _results = new TaskRunResult?[taskCount];
+
+        // Bounded by the node count: every node is written at most once, so a write never waits.
+        _ready = Channel.CreateBounded<int>(new BoundedChannelOptions(Math.Max(1, _graph.NodeCount))
+        {
+            SingleReader = _settings.MaxWorkers == 1,
+            SingleWriter = false,
+            AllowSynchronousContinuations = false,
+        });
+    }
+
+    private bool IsStopping => Volatile.Read(ref _stopReason) != NotStopping || _stop.IsCancellationRequested;
+
+    internal async Task<RunResult> RunAsync(CancellationToken cancellationToken, CancellationToken disposing)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, disposing);
+        _stop = stop;
+        using var registration = stop.Token.Register(static state => ((RunScheduler)state!).OnStopRequested(), this);
+        var startedAt = _settings.TimeProvider.GetUtcNow();
+        if (_settings.RunsDirectory is { } runs)
+        {
+            _evidence = EvidenceWriter.Create(runs, startedAt, _graph);
+            _runId = _evidence.RunId;
+            _evidence.WriteRunJson(new RunJson(_plan, null, _settings.DryRun, startedAt, null, _settings.MaxWorkers, _settings.FailFast, _agentNames, null));
+        }
+        else
+        {
+            _runId = startedAt.UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture) + "Z";
+        }
+
+        if (!_settings.DryRun)
+        {
+            // Each factory is called once per run; tasks share the agent.
+            var agents = new Dictionary<string, ITaskAgent>(StringComparer.Ordinal);
+            for (int i = 0; i < _agentNames.Length; i++)
+            {
+                string name = _agentNames[i];
+                if (!agents.TryGetValue(name, out var agent))
+                {
+                    agents[name] = agent = _settings.Agents.Create(name);
+                }
+
+                _agentByTask[i] = agent;
+            }
+        }
+
+        Seed();
+        int workerCount = Math.Max(1, Math.Min(_settings.MaxWorkers, _graph.TaskCount));
+        var workers = new Task[workerCount];
+        for (int i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(WorkerAsync, CancellationToken.None);
+        }
+
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        var finishedAt = _settings.TimeProvider.GetUtcNow();
+        var tasks = new TaskRunResult[_results.Length];
+        bool allSucceeded = true, anyCancelled = false;
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            tasks[i] = _results[i]!;
+            allSucceeded &= Succeeded(i, tasks[i]);
+            anyCancelled |= tasks[i].Status == TaskRunStatus.Cancelled;
+        }
+
+        // A cancellation that arrives after the last task finished changes nothing.
+        var status = Volatile.Read(ref _stopReason) == StoppedByCancellation && anyCancelled ? RunStatus.Cancelled
+            : allSucceeded ? RunStatus.Succeeded
+            : RunStatus.Failed;
+        _evidence?.WriteRunJson(new RunJson(_plan, status, _settings.DryRun, startedAt, finishedAt, _settings.MaxWorkers, _settings.FailFast, _agentNames, tasks));
+        return new RunResult(status, tasks, startedAt, finishedAt, _evidence?.RunDirectory, _settings.DryRun);
+    }
+
+    private void OnStopRequested() => Interlocked.CompareExchange(ref _stopReason, StoppedByCancellation, NotStopping);
+
+    private void Seed()
+    {
+        if (_graph.NodeCount == 0)
+        {
+            _ready.Writer.TryComplete();
+            return;
+        }
+
+        // Take the roots before releasing any: releasing makes other counters reach zero.
+        var roots = new List<int>();
+        for (int n = 0; n < _graph.NodeCount; n++)
+        {
+            if (_remaining[n] == 0)
+            {
+                roots.Add(n);
+            }
+        }
+
+        foreach (int n in roots)
+        {
+            int keep = FinishesInline(n) ? Release(n, FinishInline(n)) : n;
+            if (keep >= 0)
+            {
+                _ready.Writer.TryWrite(keep);
+            }
+        }
+    }
+
+    private async Task WorkerAsync()
+    {
+        var reader = _ready.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out int node))
+            {
+                int next = node;
+                while (next >= 0)
+                {
+                    next = IsStopping ? Release(next, FinishInline(next)) : await RunTaskAsync(next).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private bool FinishesInline(int node)
+        => _graph.IsBarrier(node) || _graph.Tasks[node].IsDone || BlockedBy(node) is not null || IsStopping;
+
+    /// <summary>
+    /// Why a node whose predecessors have all finished cannot run: the cause passed on by its first
+    /// predecessor (in plan order) that did not succeed, or null. Deterministic for any worker count.
+    /// </summary>
+    private string? BlockedBy(int node)
+    {
+        foreach (int predecessor in _graph.Predecessors(node))
+        {
+            if (Volatile.Read(ref _causes[predecessor]) is { } cause)
+            {
+                return cause;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Finishes a node without running it; returns the cause its dependents inherit, or null when they may run.</summary>
+    private string? FinishInline(int node)
+    {
+        if (_graph.IsBarrier(node))
+        {
+            return BlockedBy(node);
+        }
+
+        var task = _graph.Tasks[node];
+        if (task.IsDone)
+        {
+            Record(node, NotRun(node, TaskRunStatus.Skipped, "already done: the plan marks it [x]"));
+            return null;
+        }
+
+        if (Volatile.Read(ref _stopReason) == StoppedByCancellation)
+        {
+            Record(node, NotRun(node, TaskRunStatus.Cancelled, "not started: the run was cancelled"));
+            return "the run was cancelled";
+        }
+
+        if (BlockedBy(node) is { } cause)
+        {
+            Record(node, NotRun(node, TaskRunStatus.Skipped, "not run because " + cause));
+            return cause;
+        }
+
+        if (Volatile.Read(ref _stopReason) == StoppedByFailFast)
+        {
+            Record(node, NotRun(node, TaskRunStatus.Skipped, "not started: fail-fast stopped the run after " + _failFastCause));
+            return "fail-fast stopped the run";
+        }
+
+        Record(node, NotRun(node, TaskRunStatus.Cancelled, "not started: the run was cancelled"));
+        return "the run was cancelled";
+    }
+
+    private async ValueTask<int> RunTaskAsync(int node)
+    {
+        var result = await ExecuteAsync(node).ConfigureAwait(false);
+        Record(node, result);
+        string? cause = null;
+        if (result.Status != TaskRunStatus.Succeeded)
+        {
+            cause = _graph.Tasks[node].Id + " " + result.Status switch
+            {
+                TaskRunStatus.TimedOut => "timed out",
+                TaskRunStatus.Denied => "was denied an effect",
+                TaskRunStatus.Cancelled => "was cancelled",
+                _ => "failed",
+            };
+            if (_settings.FailFast && result.Status != TaskRunStatus.Cancelled && Interlocked.CompareExchange(ref _stopReason, StoppedByFailFast, NotStopping) == NotStopping)
+            {
+                _failFastCause = cause;
+                await _stop.CancelAsync().ConfigureAwait(false);
+            }
+        }
+
+        return Release(node, cause);
+    }
+
+    /// <summary>
+    /// Marks a node finished and releases its successors, finishing inline the ones that cannot
+    /// run (iteratively, so a long chain of skips cannot overflow the stack). Returns one ready
+    /// task for the calling worker to run next, or -1.
+    /// </summary>
+    private int Release(int node, string? cause)
+    {
+        int keep = -1;
+        Stack<(int Node, string? Cause)>? pending = null;
+        while (true)
+        {
+            // Published before the counters drop (Interlocked.Decrement is a full fence).
+            Volatile.Write(ref _causes[node], cause);
+            foreach (int successor in _graph.Successors(node))
+            {
+                if (Interlocked.Decrement(ref _remaining[successor]) != 0)
+                {
+                    continue;
+                }
+
+                if (FinishesInline(successor))
+                {
+                    (pending ??= new()).Push((successor, null));
+                }
+                else if (keep < 0)
+                {
+                    keep = successor;
+                }
+                else
+                {
+                    _ready.Writer.TryWrite(successor);
+                }
+            }
+
+            if (Interlocked.Increment(ref _completedNodes) == _graph.NodeCount)
+            {
+                _ready.Writer.TryComplete();
+            }
+
+            if (pending is null || !pending.TryPop(out var next))
+            {
+                return keep;
+            }
+
+            node = next.Node;
+            cause = FinishInline(node);
+        }
+    }
+
+    private async ValueTask<TaskRunResult> ExecuteAsync(int node)
+    {
+        var task = _graph.Tasks[node];
+        string agentName = _agentNames[node];
+        var commands = _commands[node];
+        _settings.Progress?.Report(new TaskProgress(TaskProgressKind.Started, task.Id, null, Volatile.Read(ref _finishedTasks), _graph.TaskCount));
+        var startedAt = _settings.TimeProvider.GetUtcNow();
+        TextWriter log = _evidence?.OpenLog(node) ?? TextWriter.Null;
+        var extra = _extraGrants[node];
+        var policy = extra.Length == 0 ? _settings.Policy : _settings.Policy.Merge(extra);
+        var context = new AgentContext(task, policy, commands, log, _runId, _settings.WorkingDirectory, _settings.TimeProvider, _settings.Auditor);
+        AttemptState? state = null;
+        TaskRunStatus status;
+        string? reason = null;
+        AgentResult? result = null;
+        try
+        {
+            if (_settings.DryRun)
+            {
+                return DryRun(node, context, startedAt);
+            }
+
+            var timeout = task.Timeout ?? _settings.DefaultTimeout;
+            var pipeline = _executor.PipelineFor(timeout, task.Retries ?? _settings.DefaultRetries);
+            if (pipeline is null)
+            {
+                context.Attempt = 1;
+                result = await _settings.Backend.RunAsync(_agentByTask[node], context, _stop.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                state = new AttemptState(this, node, context);
+                result = await pipeline.ExecuteAsync(static (s, ct) => AttemptAsync(s, ct), state, _stop.Token).ConfigureAwait(false);
+            }
+            status = result.Succeeded ? TaskRunStatus.Succeeded : TaskRunStatus.Failed;
+            reason = result.Error;
+        }
+        catch (TimeoutRejectedException)
+        {
+            status = TaskRunStatus.TimedOut;
+            var timeout = TaskExecutor.ClampTimeout(task.Timeout ?? _settings.DefaultTimeout ?? TaskExecutorBuilder.MaxTimeout);
+            reason = string.Create(CultureInfo.InvariantCulture, $"timed out: attempt {state?.Attempts ?? 1} ran longer than {timeout.TotalSeconds:0.###} s and was stopped");
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            status = TaskRunStatus.Cancelled;
+            reason = Volatile.Read(ref _stopReason) == StoppedByFailFast
+                ? "cancelled: fail-fast stopped the run after " + _failFastCause
+                : "cancelled: the run was cancelled while the task ran";
+        }
+        catch (EffectDeniedException ex)
+        {
+            status = TaskRunStatus.Denied;
+            reason = ex.Message;
+        }
+        catch (TaskExecKitException ex)
+        {
+            status = TaskRunStatus.Failed;
+            reason = ex.Message;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // An agent's bug fails its task, not the run; the log keeps the details.
+            status = TaskRunStatus.Failed;
+            reason = $"agent '{agentName}' threw {ex.GetType().Name}: {ex.Message}";
+            log.WriteLine(ex.ToString());
+        }
+        finally
+        {
+            await log.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var finishedAt = _settings.TimeProvider.GetUtcNow();
+        var recorded = result is { Commands.Count: > 0 } ? result.Commands : context.RecordedCommands;
+        int? exitCode = result?.ExitCode ?? (recorded.Count > 0 ? recorded[^1].ExitCode : null);
+        if (_evidence is not null && reason is not null)
+        {
+            await File.AppendAllTextAsync(_evidence.LogPath(node), $"[{EvidenceWriter.StatusWord(status)}] {reason}{Environment.NewLine}").ConfigureAwait(false);
+        }
+
+        return new TaskRunResult(task.Id, status, agentName, state?.Attempts ?? 1, startedAt, finishedAt, exitCode, reason, _evidence?.LogPath(node), recorded);
+    }
+
+    private static ValueTask<AgentResult> AttemptAsync(AttemptState state, CancellationToken cancellationToken)
+    {
+        int attempt = ++state.Attempts;
+        state.Context.Attempt = attempt;
+        var run = state.Run;
+        if (run._evidence is not null)
+        {
+            state.Context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# task {state.Context.Task.Id}, agent {run._agentNames[state.Node]}, attempt {attempt}"));
+        }
+
+        return run._settings.Backend.RunAsync(run._agentByTask[state.Node], state.Context, cancellationToken);
+    }
+
+    /// <summary>Walks the task as a run would, checking its commands against the policy, without running anything.</summary>
+    private TaskRunResult DryRun(int node, AgentContext context, DateTimeOffset startedAt)
+    {
+        var task = _graph.Tasks[node];
+        string? path = Environment.GetEnvironmentVariable("PATH");
+        var commands = new List<CommandResult>(context.Commands.Count);
+        TaskRunStatus status = TaskRunStatus.Succeeded;
+        string? reason = null;
+        context.Log.WriteLine($"# dry run: task {task.Id}, agent {_agentNames[node]}; nothing is executed");
+        foreach (var command in context.Commands)
+        {
+            commands.Add(new CommandResult(command.Argv, command.WorkingDirectory, null, TimeSpan.Zero));
+            try
+            {
+                if (!CommandPreflight.TryAuthorize(context, command, path, out string directory, out _, out string? problem))
+                {
+                    (status, reason) = (TaskRunStatus.Failed, problem);
+                    break;
+                }
+
+                context.Log.WriteLine($"would run: {command}  (in {directory})");
+            }
+            catch (EffectDeniedException ex)
+            {
+                (status, reason) = (TaskRunStatus.Denied, ex.Message);
+                break;
+            }
+        }
+
+        if (reason is not null)
+        {
+            context.Log.WriteLine($"[{EvidenceWriter.StatusWord(status)}] {reason}");
+        }
+
+        return new TaskRunResult(task.Id, status, _agentNames[node], 0, startedAt, _settings.TimeProvider.GetUtcNow(), null, reason, _evidence?.LogPath(node), commands);
+    }
+
+    private TaskRunResult NotRun(int node, TaskRunStatus status, string reason)
+    {
+        _evidence?.WriteLog(node, $"[{EvidenceWriter.StatusWord(status)}] {reason}");
+        return new TaskRunResult(_graph.Tasks[node].Id, status, _agentNames[node], 0, null, null, null, reason, _evidence?.LogPath(node), []);
+    }
+
+    private void Record(int node, TaskRunResult result)
+    {
+        _results[node] = result;
+        int finished = Interlocked.Increment(ref _finishedTasks);
+        _settings.Progress?.Report(new TaskProgress(TaskProgressKind.Finished, result.TaskId, result, finished, _graph.TaskCount));
+    }
+
+    private bool Succeeded(int node, TaskRunResult result)
+        => result.Status == TaskRunStatus.Succeeded || (result.Status == TaskRunStatus.Skipped && _graph.Tasks[node].IsDone);
+
+    private sealed class AttemptState(RunScheduler run, int node, AgentContext context)
+    {
+        public RunScheduler Run { get; } = run;
+
+        public int Node { get; } = node;
+
+        public AgentContext Context { get; } = context;
+
+        public int Attempts { get; set; }
+    }
+}
