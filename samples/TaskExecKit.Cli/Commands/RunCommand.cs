@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using TaskExecKit.Configuration;
 using TaskExecKit.Effects;
 using TaskExecKit.Execution;
 using TaskExecKit.Planning;
@@ -21,11 +22,11 @@ internal static class RunCommand
     internal static Command Create()
     {
         var plan = new Option<string>("--plan") { Description = "The plan to run: a plan.json, or a sot.md to plan and run in one step.", Required = true };
-        var maxWorkers = new Option<int>("--max-workers") { Description = "How many tasks may run at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var maxWorkers = new Option<int>("--max-workers") { Description = "How many tasks may run at once; core.toml's max_workers, else the processor count, by default.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var dryRun = new Option<bool>("--dry-run") { Description = "Walk the plan and write evidence without running any command." };
         var failFast = new Option<bool>("--fail-fast") { Description = "Stop the run at the first failed task." };
-        var config = new Option<string>("--config") { Description = "The folder holding hooks.json and manifest.json.", DefaultValueFactory = _ => "config" };
-        var runs = new Option<string>("--runs") { Description = "Where runs write their evidence.", DefaultValueFactory = _ => "runs" };
+        var config = new Option<string>("--config") { Description = "The configuration folder: core.toml, safety.toml (grants) and the legacy hooks.json and manifest.json.", DefaultValueFactory = _ => "config" };
+        var runs = new Option<string>("--runs") { Description = "Where runs write their evidence; core.toml's runs_dir, else runs, by default.", DefaultValueFactory = _ => "runs" };
         var grants = new Option<string[]>("--grant") { Description = "Grant every task an effect, e.g. --grant process:git --grant fs.read:. (repeatable).", DefaultValueFactory = _ => [] };
 
         var command = new Command("run", "Run a plan: every task as soon as what it needs has succeeded, under a default-deny effect policy.")
@@ -35,12 +36,12 @@ internal static class RunCommand
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             new RunOptions(
                 parseResult.GetValue(plan)!,
-                parseResult.GetValue(maxWorkers),
+                parseResult.GetResult(maxWorkers) is { Implicit: false } ? parseResult.GetValue(maxWorkers) : null,
                 parseResult.GetValue(dryRun),
                 parseResult.GetValue(failFast),
                 parseResult.GetValue(config)!,
                 parseResult.GetResult(config) is { Implicit: false },
-                parseResult.GetValue(runs)!,
+                parseResult.GetResult(runs) is { Implicit: false } ? parseResult.GetValue(runs) : null,
                 parseResult.GetValue(grants) ?? []),
             Console.Out,
             Console.Error,
@@ -72,13 +73,32 @@ internal static class RunCommand
                 return Fail(error, $"--config {options.ConfigDirectory}: the folder does not exist.");
             }
 
+            // The TOML configuration (when the folder has any) gives the defaults; flags given on the command line win.
+            var engineConfig = Directory.Exists(options.ConfigDirectory) ? EngineConfig.Load(options.ConfigDirectory) : EngineConfig.Default;
             plan = options.PlanPath.EndsWith(".md", StringComparison.OrdinalIgnoreCase) ? Plan.FromSot(options.PlanPath) : Plan.Load(options.PlanPath);
-            executor = TaskExecutor.Builder()
-                .MaxWorkers(options.MaxWorkers)
-                .DryRun(options.DryRun)
-                .FailFast(options.FailFast)
+            var builder = TaskExecutor.Builder().Configure(engineConfig);
+            if (options.MaxWorkers is { } workers)
+            {
+                builder.MaxWorkers(workers);
+            }
+
+            if (options.RunsDirectory is { } runsDirectory)
+            {
+                builder.RunsDirectory(runsDirectory);
+            }
+
+            if (options.DryRun)
+            {
+                builder.DryRun();
+            }
+
+            if (options.FailFast)
+            {
+                builder.FailFast();
+            }
+
+            executor = builder
                 .ConfigDirectory(options.ConfigDirectory)
-                .RunsDirectory(options.RunsDirectory)
                 .Grant(capabilities)
                 .Progress(display)
                 .Build();
@@ -241,10 +261,10 @@ internal static class RunCommand
 /// <summary>The run command's options, as given.</summary>
 internal sealed record RunOptions(
     string PlanPath,
-    int MaxWorkers,
+    int? MaxWorkers,
     bool DryRun,
     bool FailFast,
     string ConfigDirectory,
     bool ConfigGiven,
-    string RunsDirectory,
+    string? RunsDirectory,
     IReadOnlyList<string> Grants);

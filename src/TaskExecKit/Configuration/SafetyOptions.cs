@@ -58,4 +58,29 @@ public sealed class SafetyGrants
 
     /// <summary>Gets the environment variables tasks may read (<c>env</c>).</summary>
     public IReadOnlyList<string> Environment { get; internal set; } = [];
+
+    /// <summary>
+    /// Returns every grant as a <see cref="Effects.Capability"/>, ready for an effect policy or
+    /// <c>TaskExecutorBuilder.Configure</c>. Loading has already checked that each one reads.
+    /// </summary>
+    /// <returns>The capabilities, list by list.</returns>
+    public IReadOnlyList<Effects.Capability> ToCapabilities()
+    {
+        var all = new List<Effects.Capability>();
+        Add(Process, "process:");
+        Add(FileSystemRead, "fs.read:");
+        Add(FileSystemWrite, "fs.write:");
+        Add(Network, "net:");
+        Add(Tool, "tool:");
+        Add(Environment, "env:");
+        return all;
+
+        void Add(IReadOnlyList<string> items, string prefix)
+        {
+            foreach (string item in items)
+            {
+                all.Add(Effects.Capability.Parse(item.StartsWith(prefix, StringComparison.Ordinal) ? item : prefix + item));
+            }
+        }
+    }
 }

@@ -37,6 +37,26 @@ public sealed class TaskExecutorBuilder
     {
     }
 
+    /// <summary>
+    /// Applies the configuration's defaults: from <c>core.toml</c> the workers, default timeout and
+    /// retries, fail-fast, dry run and the runs folder; from <c>safety.toml</c> the grants every
+    /// task gets. Call it first; later calls override what it set.
+    /// </summary>
+    /// <param name="config">The loaded configuration, for example <c>EngineConfig.Load("config")</c>.</param>
+    /// <returns>This builder.</returns>
+    public TaskExecutorBuilder Configure(Configuration.EngineConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var core = config.Core;
+        MaxWorkers(Math.Min(core.MaxWorkers, MaxWorkersLimit));
+        DefaultTimeout(core.DefaultTimeout > TimeSpan.Zero ? core.DefaultTimeout : null);
+        DefaultRetries(core.DefaultRetries);
+        FailFast(core.FailFast);
+        DryRun(core.DryRun);
+        RunsDirectory(core.RunsDirectory);
+        return Grant(config.Safety.Grants.ToCapabilities());
+    }
+
     /// <summary>Sets how many tasks may run at once (1 to <see cref="MaxWorkersLimit"/>); the processor count by default.</summary>
     /// <param name="maxWorkers">The number of workers.</param>
     /// <returns>This builder.</returns>

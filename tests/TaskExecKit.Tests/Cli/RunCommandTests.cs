@@ -120,4 +120,46 @@ public sealed class RunCommandTests : IDisposable
 
         Assert.NotEmpty(result.Errors);
     }
+
+    [Fact]
+    public async Task Run_ConfigFolderGrants_LetATaskRunWithoutGrantFlags()
+    {
+        const string plan = """{ "version": 2, "queues": [ { "name": "Q", "tasks": [ { "id": "e", "title": "E", "agent": "shell", "run": ["echo", "hi"] } ] } ] }""";
+        _temp.WriteFile("config/safety.toml", "[grants]\nprocess = [\"echo\"]\n");
+        _temp.WriteFile("config/core.toml", $"runs_dir = \"{_temp.Combine("evidence").Replace("\\", "/", StringComparison.Ordinal)}\"\n");
+        string path = _temp.WriteFile("plan.json", plan);
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        int exit = await RunCommand.RunAsync(new RunOptions(path, 1, false, false, _temp.Combine("config"), true, null, []), output, error, interactive: false, CancellationToken.None);
+
+        Assert.True(exit == 0, output.ToString() + error);
+        Assert.Single(Directory.GetDirectories(_temp.Combine("evidence")));
+    }
+
+    [Fact]
+    public async Task Run_WithoutTheConfigGrant_IsDenied()
+    {
+        const string plan = """{ "version": 2, "queues": [ { "name": "Q", "tasks": [ { "id": "e", "title": "E", "agent": "shell", "run": ["echo", "hi"] } ] } ] }""";
+
+        var (exit, output, _) = await RunAsync(plan);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("denied", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_BadGrantInSafetyToml_ExitsOneNamingTheFile()
+    {
+        _temp.WriteFile("config/safety.toml", "[grants]\nnet = [\"host:http\"]\n");
+        string path = _temp.WriteFile("plan.json", Good);
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        int exit = await RunCommand.RunAsync(new RunOptions(path, 1, false, false, _temp.Combine("config"), true, _temp.Combine("runs"), []), output, error, interactive: false, CancellationToken.None);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("safety.toml", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("not an effect", error.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -454,3 +454,46 @@ public sealed class EngineConfigTests
         Assert.Equal("development", development.Environment);
     }
 }
+
+public sealed class EngineConfigExecutorTests
+{
+    [Fact]
+    public void SafetyGrants_ToCapabilities_ReadsEachListAsItsKind()
+    {
+        using var dir = new TempDirectory();
+        dir.File("safety.toml", "[grants]\nprocess = [\"git\", \"process:dotnet\"]\nfs_read = [\".\"]\nfs_write = [\"runs\"]\nnet = [\"127.0.0.1:8080\"]\ntool = [\"search\"]\nenv = [\"HOME\"]\n");
+
+        var config = TaskExecKit.Configuration.EngineConfig.Load(dir.Path, new TaskExecKit.Configuration.EngineConfigLoadOptions { EnvironmentVariables = new Dictionary<string, string>() });
+
+        Assert.Equal(
+            ["process:git", "process:dotnet", "fs.read:.", "fs.write:runs", "net:127.0.0.1:8080", "tool:search", "env:HOME"],
+            config.Safety.Grants.ToCapabilities().Select(c => c.ToString()));
+    }
+
+    [Fact]
+    public void SafetyGrants_NotAnEffect_IsAConfigurationErrorWithItsLine()
+    {
+        using var dir = new TempDirectory();
+        dir.File("safety.toml", "[grants]\nprocess = [\"git\"]\nnet = [\"host:99999\"]\n");
+
+        var ex = Assert.Throws<TaskExecKit.Configuration.ConfigurationException>(() => TaskExecKit.Configuration.EngineConfig.Load(dir.Path, new TaskExecKit.Configuration.EngineConfigLoadOptions { EnvironmentVariables = new Dictionary<string, string>() }));
+
+        Assert.Equal(3, ex.Line);
+        Assert.Contains("not an effect", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Configure_AppliesCoreDefaultsAndGrants()
+    {
+        using var dir = new TempDirectory();
+        dir.File("config/core.toml", "max_workers = 1\ndefault_retries = 0\n");
+        dir.File("config/safety.toml", "[grants]\nprocess = [\"true\"]\n");
+        var config = TaskExecKit.Configuration.EngineConfig.Load(dir.Combine("config"), new TaskExecKit.Configuration.EngineConfigLoadOptions { EnvironmentVariables = new Dictionary<string, string>() });
+        var plan = TaskExecKit.Planning.Plan.Builder().Task("t", t => t.Agent("shell").Run("true")).Build();
+
+        await using var executor = TaskExecKit.Execution.TaskExecutor.Builder().Configure(config).RunsDirectory(null).WorkingDirectory(dir.Path).Build();
+        var result = await executor.RunAsync(plan, CancellationToken.None);
+
+        Assert.Equal(TaskExecKit.Execution.RunStatus.Succeeded, result.Status);
+    }
+}
