@@ -178,6 +178,17 @@ public sealed class ShellAgent : ITaskAgent
         }
 
         argv.AddRange(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]);
+
+        // The private /tmp hides whatever the host has there: bring back, read-only, the working
+        // directory and the granted read trees that live under it (write trees are bound below).
+        foreach (string root in policy.ReadRoots.Append(workingDirectory).Distinct(StringComparer.Ordinal))
+        {
+            if (IsUnder(root, "/tmp") && Directory.Exists(root))
+            {
+                argv.AddRange(["--ro-bind", root, root]);
+            }
+        }
+
         foreach (string root in policy.WriteRoots)
         {
             if (Directory.Exists(root))
@@ -188,6 +199,9 @@ public sealed class ShellAgent : ITaskAgent
 
         argv.AddRange(["--chdir", workingDirectory, "--"]);
     }
+
+    private static bool IsUnder(string path, string root)
+        => path.Length > root.Length && path.StartsWith(root, StringComparison.Ordinal) && path[root.Length] == '/';
 
     private static string RequireTool(string tool, string why, string? pathVariable)
         => ExecutableResolver.Resolve(tool, "/", pathVariable)

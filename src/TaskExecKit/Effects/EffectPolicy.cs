@@ -163,6 +163,9 @@ public sealed class EffectPolicy
     /// <summary>Gets the resolved roots of the write grants.</summary>
     internal IReadOnlyList<string> WriteRoots => _writeRoots;
 
+    /// <summary>Gets the resolved roots of the read grants (write grants do not imply reads).</summary>
+    internal IReadOnlyList<string> ReadRoots => _readRoots;
+
     /// <summary>Gets a value indicating whether any network capability is granted.</summary>
     internal bool GrantsNetwork => _networks.Length > 0;
 
