@@ -24,8 +24,8 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
     private readonly TimeProvider _time;
     private readonly AuditChain _chain = new();
     private readonly Dictionary<(long, string), MinuteRollup> _batchRollups = [];
-    private SqliteCommand? _insertEvent;
-    private SqliteCommand? _insertAudit;
+    private RawEventInsert? _insertEvent;
+    private RawEventInsert? _insertAudit;
     private SqliteCommand? _selectRollup;
     private SqliteCommand? _upsertRollup;
     private long _lastSeq;
@@ -147,24 +147,17 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         {
             using (var tx = _write.BeginTransaction(IsolationLevel.Serializable, deferred: false)) // BEGIN IMMEDIATE
             {
-                _insertEvent!.Transaction = tx;
-                _insertAudit!.Transaction = tx;
                 _selectRollup!.Transaction = tx;
                 _upsertRollup!.Transaction = tx;
                 _batchRollups.Clear();
                 foreach (ref readonly var e in batch.Span)
                 {
-                    BindEvent(_insertEvent, e);
-                    _insertEvent.ExecuteNonQuery();
+                    _insertEvent!.Insert(e);
                     if (e.IsAudited)
                     {
                         seq++;
                         byte[] next = _chain.Hash(seq, e, hash);
-                        BindEvent(_insertAudit, e);
-                        _insertAudit.Parameters["$seq"].Value = seq;
-                        _insertAudit.Parameters["$prev"].Value = hash;
-                        _insertAudit.Parameters["$hash"].Value = next;
-                        _insertAudit.ExecuteNonQuery();
+                        _insertAudit!.Insert(e, seq, hash, next);
                         hash = next;
                     }
 
@@ -571,21 +564,6 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         }
     }
 
-    private static void BindEvent(SqliteCommand cmd, in TelemetryEvent e)
-    {
-        var p = cmd.Parameters;
-        p["$ts"].Value = e.Timestamp.UtcTicks;
-        p["$kind"].Value = (int)e.Kind;
-        p["$agent"].Value = (object?)e.AgentId ?? DBNull.Value;
-        p["$task"].Value = (object?)e.TaskId ?? DBNull.Value;
-        p["$name"].Value = (object?)e.Name ?? DBNull.Value;
-        p["$reason"].Value = (object?)e.Reason ?? DBNull.Value;
-        p["$detail"].Value = (object?)e.Detail ?? DBNull.Value;
-        p["$value"].Value = e.Value;
-        p["$count"].Value = e.Count;
-        p["$outcome"].Value = (int)e.Outcome;
-    }
-
     private void LoadChainTip()
     {
         using (var cmd = _read.CreateCommand())
@@ -636,16 +614,9 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
 
     private void Prepare()
     {
-        _insertEvent = _write!.CreateCommand();
-        _insertEvent.CommandText = $"INSERT INTO events ({EventColumns}) VALUES ($ts, $kind, $agent, $task, $name, $reason, $detail, $value, $count, $outcome)";
-        AddEventParameters(_insertEvent);
-        _insertAudit = _write.CreateCommand();
-        _insertAudit.CommandText = $"INSERT INTO audit.audit (seq, {EventColumns}, prev_hash, hash) VALUES ($seq, $ts, $kind, $agent, $task, $name, $reason, $detail, $value, $count, $outcome, $prev, $hash)";
-        AddEventParameters(_insertAudit);
-        _insertAudit.Parameters.Add("$seq", SqliteType.Integer);
-        _insertAudit.Parameters.Add("$prev", SqliteType.Blob);
-        _insertAudit.Parameters.Add("$hash", SqliteType.Blob);
-        _selectRollup = _write.CreateCommand();
+        _insertEvent = new RawEventInsert(_write!, $"INSERT INTO events ({EventColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        _insertAudit = new RawEventInsert(_write!, $"INSERT INTO audit.audit (seq, {EventColumns}, prev_hash, hash) VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12, ?13)");
+        _selectRollup = _write!.CreateCommand();
         _selectRollup.CommandText = "SELECT data FROM rollups WHERE minute = $minute AND agent_id = $agent";
         _selectRollup.Parameters.Add("$minute", SqliteType.Integer);
         _selectRollup.Parameters.Add("$agent", SqliteType.Text);
@@ -654,19 +625,5 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         _upsertRollup.Parameters.Add("$minute", SqliteType.Integer);
         _upsertRollup.Parameters.Add("$agent", SqliteType.Text);
         _upsertRollup.Parameters.Add("$data", SqliteType.Blob);
-    }
-
-    private static void AddEventParameters(SqliteCommand cmd)
-    {
-        cmd.Parameters.Add("$ts", SqliteType.Integer);
-        cmd.Parameters.Add("$kind", SqliteType.Integer);
-        cmd.Parameters.Add("$agent", SqliteType.Text);
-        cmd.Parameters.Add("$task", SqliteType.Text);
-        cmd.Parameters.Add("$name", SqliteType.Text);
-        cmd.Parameters.Add("$reason", SqliteType.Text);
-        cmd.Parameters.Add("$detail", SqliteType.Text);
-        cmd.Parameters.Add("$value", SqliteType.Real);
-        cmd.Parameters.Add("$count", SqliteType.Integer);
-        cmd.Parameters.Add("$outcome", SqliteType.Integer);
     }
 }
