@@ -448,6 +448,19 @@ public sealed class TelemetrySystem : IAsyncDisposable
         Record(new TelemetryEvent { Kind = TelemetryEventKind.Metric, Timestamp = _time.GetUtcNow(), Name = instrument.Name, Value = v });
     }
 
+    private TelemetryEvent RedactOrStrip(in TelemetryEvent e)
+    {
+        try
+        {
+            return _redactor.Redact(e);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            // A pattern that cannot finish must not let text through: keep the event, drop all of its text.
+            return e with { AgentId = Redactor.Mask, TaskId = Redactor.Mask, Name = Redactor.Mask, Reason = Redactor.Mask, Detail = Redactor.Mask };
+        }
+    }
+
     private async Task RunWriterAsync()
     {
         var batch = new TelemetryEvent[_batchSize];
@@ -457,7 +470,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
             int n = 0;
             while (n < batch.Length && reader.TryRead(out var e))
             {
-                batch[n++] = _redactor.Redact(e);
+                batch[n++] = RedactOrStrip(e);
             }
 
             if (n == 0)
@@ -484,7 +497,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
                 {
                     _log.Write(batch.AsSpan(0, n));
                 }
-                catch (IOException ex)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
                     TelemetryLog.JsonLogFailed(_logger, ex);
                 }

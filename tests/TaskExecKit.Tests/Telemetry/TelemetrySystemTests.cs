@@ -357,4 +357,21 @@ public sealed class TelemetrySystemTests
         Assert.Contains("\"stop\"", autonomous, StringComparison.Ordinal);
         Assert.Contains("ConfigurationChanged", system, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Redaction_PatternTimesOut_StripsAllTextInsteadOfLettingItThrough()
+    {
+        using var dir = new TempDirectory();
+        var options = Options(dir);
+        options.Redaction.Patterns.Add("(a|aa)+$");
+        await using var telemetry = new TelemetrySystem(options);
+
+        telemetry.RecordDecision("decide", "because", new string('a', 60) + "!");
+        var events = await telemetry.GetEventsAsync(new EventQuery(TimeRange.LastHour));
+
+        var e = Assert.Single(events);
+        Assert.Equal(Redactor.Mask, e.Detail);
+        Assert.Equal(Redactor.Mask, e.Name);
+        Assert.Equal(new TelemetryCounters(1, 1, 0, 0), telemetry.Counters);
+    }
 }
