@@ -31,6 +31,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
     private long _lastSeq;
     private byte[] _lastHash = AuditChain.Genesis;
     private DateTimeOffset _nextRetention;
+    private bool _headBehind;
 
     private SqliteTelemetryStore(string databaseDirectory, string headPath, SqliteTelemetryOptions options, TimeProvider time,
         FileStream? fileLock, SqliteConnection? write, SqliteConnection read)
@@ -145,6 +146,12 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         byte[] hash = _lastHash;
         try
         {
+            // Retention runs before the batch: if it fails, nothing of the batch was written and saying so is true.
+            if (_time.GetUtcNow() >= _nextRetention)
+            {
+                ApplyRetention();
+            }
+
             using (var tx = _write.BeginTransaction(IsolationLevel.Serializable, deferred: false)) // BEGIN IMMEDIATE
             {
                 _selectRollup!.Transaction = tx;
@@ -188,16 +195,11 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
                 tx.Commit();
             }
 
-            if (seq != _lastSeq)
+            if (seq != _lastSeq || _headBehind)
             {
                 _lastSeq = seq;
                 _lastHash = hash;
-                AuditChain.WriteHead(HeadPath, seq, hash);
-            }
-
-            if (_time.GetUtcNow() >= _nextRetention)
-            {
-                ApplyRetention();
+                TryWriteHead();
             }
         }
         catch (SqliteException ex)
@@ -206,6 +208,24 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Moves the external head to the committed tip. The batch is already durable, so a failure here must not
+    /// report it as lost: the head stays behind (which open and verify treat like a crash before the update)
+    /// and the next batch or the disposal tries again.
+    /// </summary>
+    private void TryWriteHead()
+    {
+        try
+        {
+            AuditChain.WriteHead(HeadPath, _lastSeq, _lastHash);
+            _headBehind = false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _headBehind = true;
+        }
     }
 
     public async ValueTask<IReadOnlyList<MinuteRollup>> GetRollupsAsync(DateTimeOffset since, DateTimeOffset until, string? agentId, CancellationToken cancellationToken)
@@ -358,6 +378,11 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         _upsertRollup?.Dispose();
         if (_write is not null)
         {
+            if (_headBehind)
+            {
+                TryWriteHead();
+            }
+
             try
             {
                 Execute(_write, "PRAGMA wal_checkpoint(TRUNCATE);");

@@ -103,6 +103,28 @@ public sealed class AuditTrailTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Write_HeadCannotBeWritten_BatchStillCountsAsPersistedAndTheHeadCatchesUpLater()
+    {
+        using var dir = new TempDirectory();
+        string runtime = Path.Combine(dir.Path, "runtime");
+        await using var telemetry = new TelemetrySystem(Options(runtime));
+        string blocker = Path.Combine(runtime, "state", "audit.head.tmp");
+        Directory.CreateDirectory(blocker); // The head is written through this temp name: make that fail.
+
+        telemetry.RecordDecision("first", "why", null);
+        await telemetry.FlushAsync();
+        Assert.Equal(new TelemetryCounters(1, 1, 0, 0), telemetry.Counters);
+
+        Directory.Delete(blocker);
+        telemetry.RecordDecision("second", "why", null);
+        await telemetry.FlushAsync();
+
+        var result = await SqliteAuditTrail.VerifyAsync(runtime);
+        Assert.True(result.IsValid, result.Problem);
+        Assert.Equal(2, result.HeadSequence);
+    }
+
+    [Fact]
     public async Task Verify_SingleByteFlipsInsideAuditRows_AreAllDetected()
     {
         using var dir = new TempDirectory();
