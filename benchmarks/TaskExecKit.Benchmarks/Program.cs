@@ -1,3 +1,9 @@
 using BenchmarkDotNet.Running;
 
+if (args is ["telemetry-report", .. var rest])
+{
+    await TaskExecKit.Benchmarks.TelemetryReport.RunAsync(rest is [var n, ..] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

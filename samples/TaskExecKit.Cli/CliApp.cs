@@ -11,6 +11,7 @@ internal static class CliApp
         var root = new RootCommand("task-exec-kit: plan a markdown source of truth into a task graph and run it with TaskExecKit.");
         root.Subcommands.Add(PlanCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(MonitorCommand.Create());
         return root;
     }
 }
