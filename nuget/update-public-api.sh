@@ -9,7 +9,8 @@ projects=("$@")
 if [ ${#projects[@]} -eq 0 ]; then mapfile -t projects < <(ls src/*/*.csproj); fi
 for proj in "${projects[@]}"; do
   dir=$(dirname "$proj")
-  out=$(dotnet build "$proj" -c Release --no-incremental 2>&1 || true)
+  # Only this project's own diagnostics: a build also reports those of the projects it references.
+  out=$(dotnet build "$proj" -c Release --no-incremental 2>&1 | grep -F "[$(realpath "$proj")]" || true)
   grep -oP "error RS0016: Symbol '\K.*(?=' is not part of the declared public API)" <<<"$out" \
     | sed "s/&apos;/'/g" | sort -u >> "$dir/PublicAPI.Unshipped.txt" || true
   { head -n1 "$dir/PublicAPI.Unshipped.txt"; tail -n +2 "$dir/PublicAPI.Unshipped.txt" | sort -u; } > "$dir/PublicAPI.tmp"

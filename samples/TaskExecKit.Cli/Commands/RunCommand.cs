@@ -4,6 +4,7 @@ using TaskExecKit.Configuration;
 using TaskExecKit.Effects;
 using TaskExecKit.Execution;
 using TaskExecKit.Planning;
+using TaskExecKit.Telemetry;
 
 namespace TaskExecKit.Cli.Commands;
 
@@ -27,11 +28,12 @@ internal static class RunCommand
         var failFast = new Option<bool>("--fail-fast") { Description = "Stop the run at the first failed task." };
         var config = new Option<string>("--config") { Description = "The configuration folder: core.toml, safety.toml (grants) and the legacy hooks.json and manifest.json.", DefaultValueFactory = _ => "config" };
         var runs = new Option<string>("--runs") { Description = "Where runs write their evidence; core.toml's runs_dir, else runs, by default.", DefaultValueFactory = _ => "runs" };
+        var runtime = new Option<string>("--runtime") { Description = "Where telemetry (events, metrics, the audit trail) is recorded; read it with `monitor`.", DefaultValueFactory = _ => "runtime" };
         var grants = new Option<string[]>("--grant") { Description = "Grant every task an effect, e.g. --grant process:git --grant fs.read:. (repeatable).", DefaultValueFactory = _ => [] };
 
         var command = new Command("run", "Run a plan: every task as soon as what it needs has succeeded, under a default-deny effect policy.")
         {
-            plan, maxWorkers, dryRun, failFast, config, runs, grants,
+            plan, maxWorkers, dryRun, failFast, config, runs, runtime, grants,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             new RunOptions(
@@ -42,7 +44,10 @@ internal static class RunCommand
                 parseResult.GetValue(config)!,
                 parseResult.GetResult(config) is { Implicit: false },
                 parseResult.GetResult(runs) is { Implicit: false } ? parseResult.GetValue(runs) : null,
-                parseResult.GetValue(grants) ?? []),
+                parseResult.GetValue(grants) ?? [])
+            {
+                RuntimeDirectory = parseResult.GetValue(runtime),
+            },
             Console.Out,
             Console.Error,
             interactive: !Console.IsOutputRedirected,
@@ -54,6 +59,7 @@ internal static class RunCommand
     {
         Plan plan;
         TaskExecutor executor;
+        TelemetrySystem? telemetry = null;
         var display = new ProgressDisplay(output, interactive);
         try
         {
@@ -97,6 +103,13 @@ internal static class RunCommand
                 builder.FailFast();
             }
 
+            // Telemetry (events, metrics, the audit trail) under the runtime directory, unless turned off.
+            if (options.RuntimeDirectory is { } runtime && engineConfig.Telemetry.Enabled)
+            {
+                telemetry = new TelemetrySystem(new TelemetryOptions { RuntimeDirectory = runtime });
+                builder.Telemetry(telemetry);
+            }
+
             executor = builder
                 .ConfigDirectory(options.ConfigDirectory)
                 .Grant(capabilities)
@@ -105,33 +118,56 @@ internal static class RunCommand
         }
         catch (ArgumentOutOfRangeException ex) when (ex.ParamName == nameof(TaskExecutorBuilder.MaxWorkers))
         {
+            await DisposeAsync(telemetry).ConfigureAwait(false);
             return Fail(error, $"--max-workers {options.MaxWorkers}: must be between 1 and {TaskExecutorBuilder.MaxWorkersLimit}.");
         }
         catch (Exception ex) when (IsBadInput(ex))
         {
+            await DisposeAsync(telemetry).ConfigureAwait(false);
             return Fail(error, Describe(ex, options.PlanPath));
         }
 
-        await using (executor.ConfigureAwait(false))
+        try
         {
-            RunResult result;
-            try
+            await using (executor.ConfigureAwait(false))
             {
-                result = await executor.RunAsync(plan, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (IsBadInput(ex))
-            {
-                return Fail(error, Describe(ex, options.PlanPath));
-            }
+                RunResult result;
+                try
+                {
+                    result = await executor.RunAsync(plan, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsBadInput(ex))
+                {
+                    return Fail(error, Describe(ex, options.PlanPath));
+                }
 
-            display.Complete();
-            output.WriteLine(Summary(result));
-            return result.Status switch
-            {
-                RunStatus.Succeeded => Ok,
-                RunStatus.Cancelled => Interrupted,
-                _ => TaskFailed,
-            };
+                display.Complete();
+                output.WriteLine(Summary(result));
+                if (telemetry is not null)
+                {
+                    output.WriteLine($"telemetry: {telemetry.StoreDescription}");
+                }
+
+                return result.Status switch
+                {
+                    RunStatus.Succeeded => Ok,
+                    RunStatus.Cancelled => Interrupted,
+                    _ => TaskFailed,
+                };
+            }
+        }
+        finally
+        {
+            // After the executor: the telemetry flushes what the run recorded.
+            await DisposeAsync(telemetry).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask DisposeAsync(TelemetrySystem? telemetry)
+    {
+        if (telemetry is not null)
+        {
+            await telemetry.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -267,4 +303,8 @@ internal sealed record RunOptions(
     string ConfigDirectory,
     bool ConfigGiven,
     string? RunsDirectory,
-    IReadOnlyList<string> Grants);
+    IReadOnlyList<string> Grants)
+{
+    /// <summary>Gets the runtime directory telemetry is recorded under; null records none.</summary>
+    public string? RuntimeDirectory { get; init; }
+}

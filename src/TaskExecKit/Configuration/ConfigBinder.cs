@@ -9,7 +9,7 @@ internal sealed class LoadState
 {
     public EngineConfig Config { get; } = new();
 
-    public Dictionary<string, (AgentOptions Options, Dictionary<string, string> Settings)> Agents { get; } =
+    public Dictionary<string, (AgentSettings Options, Dictionary<string, string> Settings)> Agents { get; } =
         new(StringComparer.OrdinalIgnoreCase);
 
     public EngineConfig Complete(string? environment, IReadOnlyList<string> sources)
@@ -323,7 +323,7 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
 
         if (!state.Agents.TryGetValue(name, out var agent))
         {
-            agent = (new AgentOptions(name), new Dictionary<string, string>(StringComparer.Ordinal));
+            agent = (new AgentSettings(name), new Dictionary<string, string>(StringComparer.Ordinal));
             state.Agents.Add(name, agent);
         }
 

@@ -23,26 +23,26 @@ public sealed class EngineConfig
     public static EngineConfig Default => new();
 
     /// <summary>Gets how the engine runs tasks (<c>core.toml</c>).</summary>
-    public CoreOptions Core { get; } = new();
+    public CoreSettings Core { get; } = new();
 
     /// <summary>Gets how autonomous operation cycles and when it stops (<c>autonomous.toml</c>).</summary>
-    public AutonomousOptions Autonomous { get; } = new();
+    public AutonomousSettings Autonomous { get; } = new();
 
     /// <summary>Gets the model provider settings (<c>ai.toml</c>).</summary>
-    public AIOptions AI { get; } = new();
+    public AISettings AI { get; } = new();
 
     /// <summary>
     /// Gets the named agents (<c>agents/*.toml</c> and <c>[agents.&lt;name&gt;]</c> tables), by name,
     /// ignoring case. Empty by default.
     /// </summary>
-    public IReadOnlyDictionary<string, AgentOptions> Agents { get; internal set; } =
-        new Dictionary<string, AgentOptions>(StringComparer.OrdinalIgnoreCase).AsReadOnly();
+    public IReadOnlyDictionary<string, AgentSettings> Agents { get; internal set; } =
+        new Dictionary<string, AgentSettings>(StringComparer.OrdinalIgnoreCase).AsReadOnly();
 
     /// <summary>Gets what is recorded about runs (<c>telemetry.toml</c>).</summary>
-    public TelemetryOptions Telemetry { get; } = new();
+    public TelemetrySettings Telemetry { get; } = new();
 
     /// <summary>Gets the safety controls (<c>safety.toml</c>).</summary>
-    public SafetyOptions Safety { get; } = new();
+    public SafetySettings Safety { get; } = new();
 
     /// <summary>
     /// Gets the name of the environment whose file was applied, or <see langword="null"/> when none was.

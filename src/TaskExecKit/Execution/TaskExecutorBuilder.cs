@@ -32,6 +32,7 @@ public sealed class TaskExecutorBuilder
     private IExecutionBackend? _backend;
     private IEffectAuditor? _auditor;
     private IProgress<TaskProgress>? _progress;
+    private Telemetry.TelemetrySystem? _telemetry;
 
     internal TaskExecutorBuilder()
     {
@@ -233,6 +234,22 @@ public sealed class TaskExecutorBuilder
         return this;
     }
 
+    /// <summary>
+    /// Records every run in a <see cref="Telemetry.TelemetrySystem"/>: task started and finished
+    /// events with durations, outcomes and attempts (the agents' metrics), and every effect check,
+    /// allowed or denied, in the audit trail. The host's <see cref="Progress"/> and
+    /// <see cref="Auditor"/> still receive everything. The executor does not own the telemetry:
+    /// dispose it yourself after the executor.
+    /// </summary>
+    /// <param name="telemetry">Where to record.</param>
+    /// <returns>This builder.</returns>
+    public TaskExecutorBuilder Telemetry(Telemetry.TelemetrySystem telemetry)
+    {
+        ArgumentNullException.ThrowIfNull(telemetry);
+        _telemetry = telemetry;
+        return this;
+    }
+
     /// <summary>Checks the settings, reads the legacy configuration and creates the executor.</summary>
     /// <returns>The executor; dispose it to cancel and await any run still going.</returns>
     /// <exception cref="ArgumentException">A setting is out of range or missing; the message names it.</exception>
@@ -267,6 +284,7 @@ public sealed class TaskExecutorBuilder
 
         var policy = (_policy ?? EffectPolicy.Builder().BaseDirectory(workingDirectory).Build()).Merge(_grants);
         var config = LegacyConfig.Load(_configDirectory is null ? null : Path.GetFullPath(_configDirectory, workingDirectory));
+        var recorder = _telemetry is null ? null : new ExecutionTelemetry(_telemetry, _progress, _auditor);
         return new TaskExecutor(new ExecutorSettings(
             _maxWorkers,
             policy,
@@ -281,8 +299,8 @@ public sealed class TaskExecutorBuilder
             _retryDelay,
             _timeProvider,
             _backend ?? InProcessBackend.Instance,
-            _auditor,
-            _progress));
+            recorder ?? _auditor,
+            recorder ?? _progress));
     }
 }
 

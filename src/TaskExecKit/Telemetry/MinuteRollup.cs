@@ -75,6 +75,9 @@ public sealed class MinuteRollup
 
         switch (e.Kind)
         {
+            case TelemetryEventKind.TaskFinished when e.Outcome == TaskOutcome.Skipped:
+                // A skipped task never ran: it is neither a success nor a failure, and has no latency.
+                break;
             case TelemetryEventKind.TaskFinished:
                 if (e.Outcome == TaskOutcome.Succeeded)
                 {

@@ -4,9 +4,9 @@ namespace TaskExecKit.Configuration;
 /// How the engine runs tasks: parallelism, timeouts, retries and where it writes.
 /// Read from <c>core.toml</c> (or a <c>[core]</c> table). Immutable once loaded.
 /// </summary>
-public sealed class CoreOptions
+public sealed class CoreSettings
 {
-    internal CoreOptions()
+    internal CoreSettings()
     {
     }
 

@@ -4,9 +4,9 @@ namespace TaskExecKit.Configuration;
 /// How autonomous operation cycles and when it must stop. Read from <c>autonomous.toml</c>
 /// (or an <c>[autonomous]</c> table). Immutable once loaded.
 /// </summary>
-public sealed class AutonomousOptions
+public sealed class AutonomousSettings
 {
-    internal AutonomousOptions()
+    internal AutonomousSettings()
     {
     }
 

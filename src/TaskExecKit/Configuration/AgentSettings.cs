@@ -4,12 +4,12 @@ namespace TaskExecKit.Configuration;
 /// The settings of one named agent. Read from <c>agents/&lt;name&gt;.toml</c> or an
 /// <c>[agents.&lt;name&gt;]</c> table. Immutable once loaded.
 /// </summary>
-public sealed class AgentOptions
+public sealed class AgentSettings
 {
     private static readonly IReadOnlyDictionary<string, string> NoSettings =
         new Dictionary<string, string>(StringComparer.Ordinal).AsReadOnly();
 
-    internal AgentOptions(string name)
+    internal AgentSettings(string name)
     {
         Name = name;
         Kind = name;
@@ -31,13 +31,13 @@ public sealed class AgentOptions
 
     /// <summary>
     /// Gets how long one task may run on this agent (<c>timeout</c>), or <see langword="null"/> to use
-    /// <see cref="CoreOptions.DefaultTimeout"/>.
+    /// <see cref="CoreSettings.DefaultTimeout"/>.
     /// </summary>
     public TimeSpan? Timeout { get; internal set; }
 
     /// <summary>
     /// Gets how many times a failed task is tried again on this agent (<c>retries</c>), or
-    /// <see langword="null"/> to use <see cref="CoreOptions.DefaultRetries"/>.
+    /// <see langword="null"/> to use <see cref="CoreSettings.DefaultRetries"/>.
     /// </summary>
     public int? Retries { get; internal set; }
 

@@ -5,9 +5,9 @@ namespace TaskExecKit.Configuration;
 /// API keys are never part of the configuration: they come only from the provider's environment
 /// variable (for example <c>ANTHROPIC_API_KEY</c>). Immutable once loaded.
 /// </summary>
-public sealed class AIOptions
+public sealed class AISettings
 {
-    internal AIOptions()
+    internal AISettings()
     {
     }
 

@@ -4,9 +4,9 @@ namespace TaskExecKit.Configuration;
 /// What the engine records about runs and where. Read from <c>telemetry.toml</c> (or a
 /// <c>[telemetry]</c> table). Immutable once loaded.
 /// </summary>
-public sealed class TelemetryOptions
+public sealed class TelemetrySettings
 {
-    internal TelemetryOptions()
+    internal TelemetrySettings()
     {
     }
 
@@ -38,7 +38,7 @@ public sealed class TelemetryOptions
 /// <summary>Where telemetry is stored.</summary>
 public enum TelemetryStorage
 {
-    /// <summary>SQLite database files under <see cref="TelemetryOptions.DatabaseDirectory"/> (<c>"sqlite"</c>).</summary>
+    /// <summary>SQLite database files under <see cref="TelemetrySettings.DatabaseDirectory"/> (<c>"sqlite"</c>).</summary>
     Sqlite,
 
     /// <summary>In memory only, lost when the process ends (<c>"memory"</c>).</summary>

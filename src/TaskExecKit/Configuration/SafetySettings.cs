@@ -4,9 +4,9 @@ namespace TaskExecKit.Configuration;
 /// Safety controls: the kill switch, the effects granted to tasks, and approval. Read from
 /// <c>safety.toml</c> (or a <c>[safety]</c> table). Immutable once loaded.
 /// </summary>
-public sealed class SafetyOptions
+public sealed class SafetySettings
 {
-    internal SafetyOptions()
+    internal SafetySettings()
     {
     }
 
