@@ -48,9 +48,9 @@ internal static class RunCommand
             {
                 RuntimeDirectory = parseResult.GetValue(runtime),
             },
-            Console.Out,
-            Console.Error,
-            interactive: !Console.IsOutputRedirected,
+            parseResult.InvocationConfiguration.Output,
+            parseResult.InvocationConfiguration.Error,
+            interactive: parseResult.InvocationConfiguration.Output == Console.Out && !Console.IsOutputRedirected,
             cancellationToken));
         return command;
     }

@@ -127,3 +127,25 @@ public sealed class SampleTests
         Assert.Contains(plan.Tasks, t => t.Agent == "shell" && t.Run is not null && t.Effects.Count > 0);
     }
 }
+
+public sealed class PlanThenRunTests
+{
+    [Fact]
+    public async Task PlanThenRun_ThroughTheCommandLine_RunsTheSampleShapeAndExitsZero()
+    {
+        using var dir = new TempDirectory();
+        dir.File("sot.md", "## Q\n- [ ] `A-1` say\n  - run: [\"echo\", \"hi\"]\n  - effects: process:echo\n- [ ] `A-2` after\n  - agent: noop\n  - needs: A-1\n");
+
+        var (planCode, _, planError) = await CliHarness.RunAsync(dir.Path, "plan", "--sot", "@sot.md", "--out", "@plan.json");
+        var (runCode, output, runError) = await CliHarness.RunAsync(dir.Path, "run", "--plan", "@plan.json", "--runs", "@runs", "--runtime", "@runtime", "--config", "@config-none", "--max-workers", "2");
+
+        Assert.True(planCode == 0, planError);
+        Assert.Equal(1, runCode);
+        Assert.Contains("config-none", runError, StringComparison.Ordinal);
+
+        (runCode, output, runError) = await CliHarness.RunAsync(dir.Path, "run", "--plan", "@plan.json", "--runs", "@runs", "--runtime", "@runtime", "--max-workers", "2");
+        Assert.True(runCode == 0, output + runError);
+        Assert.Contains("run ok", output, StringComparison.Ordinal);
+        Assert.Single(Directory.GetDirectories(Path.Combine(dir.Path, "runs")));
+    }
+}
