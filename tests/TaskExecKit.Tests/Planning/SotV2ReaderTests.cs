@@ -116,6 +116,8 @@ public sealed class SotV2ReaderTests
     [InlineData("effects: process", PlanDiagnosticCodes.MalformedEffect)]
     [InlineData("effects: disk:/tmp", PlanDiagnosticCodes.MalformedEffect)]
     [InlineData("effects: net:host:99999", PlanDiagnosticCodes.MalformedEffect)]
+    [InlineData("effects: net:[[x]", PlanDiagnosticCodes.MalformedEffect)]
+    [InlineData("effects: net:a[::1]:80", PlanDiagnosticCodes.MalformedEffect)]
     [InlineData("run: [\"a\", 1]", PlanDiagnosticCodes.MalformedArgv)]
     [InlineData("run: []", PlanDiagnosticCodes.MalformedArgv)]
     [InlineData("run: echo \"open", PlanDiagnosticCodes.MalformedArgv)]
