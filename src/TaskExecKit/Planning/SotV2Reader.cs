@@ -50,7 +50,7 @@ internal static partial class SotV2Reader
         foreach (string line in lines)
         {
             lineNo++;
-            if (fence.Skip(line))
+            if (fence.Skip(line, nested: draft is not null))
             {
                 // Fenced lines are never tasks; a fence at or left of the task's indent ends its block.
                 if (draft is not null && line.Trim().Length > 0 && IndentWidth(LeadingWhitespace(line)) <= draft.Indent)
@@ -409,12 +409,19 @@ internal static partial class SotV2Reader
     {
         private char _char;
         private int _length;
+        private bool _nested;
 
-        /// <summary>Returns true when the line opens, closes or is inside a fence.</summary>
-        public bool Skip(string line)
+        /// <summary>
+        /// Returns true when the line opens, closes or is inside a fence. At the top level a fence
+        /// line is indented at most 3 spaces (more is an indented code line); inside a task's nested
+        /// block (<paramref name="nested"/>) a fence line opens a fence at any indentation, and a
+        /// fence opened there closes at any indentation.
+        /// </summary>
+        public bool Skip(string line, bool nested = false)
         {
-            ReadOnlySpan<char> t = line.AsSpan().TrimStart(' ');
-            if (line.Length - t.Length > 3)
+            bool anyIndent = _length > 0 ? _nested : nested;
+            ReadOnlySpan<char> t = anyIndent ? line.AsSpan().TrimStart(" \t") : line.AsSpan().TrimStart(' ');
+            if (!anyIndent && line.Length - t.Length > 3)
             {
                 return _length > 0;
             }
@@ -435,6 +442,7 @@ internal static partial class SotV2Reader
                 {
                     _char = c;
                     _length = run;
+                    _nested = nested;
                     return true;
                 }
 

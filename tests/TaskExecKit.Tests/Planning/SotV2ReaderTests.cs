@@ -162,4 +162,33 @@ public sealed class SotV2ReaderTests
 
         Assert.Equal(["echo", "hello"], plan.Tasks[0].Run);
     }
+
+    [Fact]
+    public void ParseSot_FenceIndentedFourSpacesUnderATask_IsSkipped()
+    {
+        var plan = Plan.ParseSot("- [ ] `A-1` x\n    ```\n    - agent: nobody\n    ```\n");
+
+        var task = Assert.Single(plan.Tasks);
+        Assert.Null(task.Agent);
+        Assert.True(plan.Validate().IsValid);
+    }
+
+    [Fact]
+    public void ParseSot_AttributesAfterADeeplyIndentedFence_StillBelongToTheTask()
+    {
+        var plan = Plan.ParseSot("- [ ] `A-1` x\n      ~~~yaml\n      - agent: nobody\n      - [ ] `A-2` not a task\n\t  ~~~\n  - agent: noop\n");
+
+        var task = Assert.Single(plan.Tasks);
+        Assert.Equal("noop", task.Agent);
+        Assert.Equal(6, task.LocationOf("agent")?.Line);
+    }
+
+    [Fact]
+    public void ParseSot_FourSpaceFenceOutsideAnyTask_IsStillIndentedCode()
+    {
+        // At the top level a line indented 4+ spaces is indented code, not a fence: the task after it is read.
+        var plan = Plan.ParseSot("intro\n\n    ```\n- [ ] `A-1` x\n  - agent: noop\n");
+
+        Assert.Equal("noop", Assert.Single(plan.Tasks).Agent);
+    }
 }
