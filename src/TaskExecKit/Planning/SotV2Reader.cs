@@ -44,18 +44,21 @@ internal static partial class SotV2Reader
         string queue = DefaultQueue;
         SourceLocation currentQueueAt = new(file, 1, 1);
         var fence = new Fence();
-        TaskDraft? draft = null;
+
+        // The tasks whose nested block is still open, outermost first; each holds its slot in
+        // its queue's list, so tasks stay in file order whatever order their blocks close in.
+        var open = new List<TaskDraft>();
 
         int lineNo = 0;
         foreach (string line in lines)
         {
             lineNo++;
-            if (fence.Skip(line, nested: draft is not null))
+            if (fence.Skip(line, nested: open.Count > 0))
             {
-                // Fenced lines are never tasks; a fence at or left of the task's indent ends its block.
-                if (draft is not null && line.Trim().Length > 0 && IndentWidth(LeadingWhitespace(line)) <= draft.Indent)
+                // Fenced lines are never tasks; a fence at or left of a task's indent ends its block.
+                if (open.Count > 0 && line.Trim().Length > 0)
                 {
-                    Finish();
+                    CloseFrom(IndentWidth(LeadingWhitespace(line)));
                 }
 
                 continue;
@@ -64,7 +67,7 @@ internal static partial class SotV2Reader
             var heading = Heading().Match(line);
             if (heading.Success)
             {
-                Finish();
+                CloseFrom(0);
                 string name = TrimClosingHashes(heading.Groups[2].Value);
                 if (name.Length > 0)
                 {
@@ -78,14 +81,25 @@ internal static partial class SotV2Reader
             var task = TaskItem().Match(line);
             if (task.Success)
             {
-                Finish();
-                draft = new TaskDraft(
+                int indent = IndentWidth(task.Groups["indent"].Value);
+                CloseFrom(indent);
+                if (!queueTasks.TryGetValue(queue, out var list))
+                {
+                    list = [];
+                    queueTasks[queue] = list;
+                    queueOrder.Add(queue);
+                }
+
+                open.Add(new TaskDraft(
                     task.Groups["id"].Value,
                     CleanTitle(task.Groups["title"].Value),
                     queue,
                     task.Groups["done"].Value is "x" or "X",
-                    IndentWidth(task.Groups["indent"].Value),
-                    new SourceLocation(file, lineNo, task.Groups["indent"].Length + 1));
+                    indent,
+                    new SourceLocation(file, lineNo, task.Groups["indent"].Length + 1),
+                    list,
+                    list.Count));
+                list.Add(null!);
                 if (!queueAt.ContainsKey(queue))
                 {
                     queueAt[queue] = currentQueueAt;
@@ -94,21 +108,22 @@ internal static partial class SotV2Reader
                 continue;
             }
 
-            if (draft is null || string.IsNullOrWhiteSpace(line))
+            if (open.Count == 0 || string.IsNullOrWhiteSpace(line))
             {
                 continue;
             }
 
-            var indent = LeadingWhitespace(line);
-            if (IndentWidth(indent) <= draft.Indent)
+            // A line ends the blocks of the tasks at or right of its indent; it belongs to the
+            // innermost task left of it.
+            CloseFrom(IndentWidth(LeadingWhitespace(line)));
+            if (open.Count == 0)
             {
-                Finish();
                 continue;
             }
 
             if (TryReadAttribute(line, out int keyStart, out int keyLength, out int valueStart))
             {
-                draft.Add(
+                open[^1].Add(
                     KnownKey(line.AsSpan(keyStart, keyLength)) ?? line.Substring(keyStart, keyLength).ToLowerInvariant(),
                     line[valueStart..],
                     new SourceLocation(file, lineNo, keyStart + 1),
@@ -118,27 +133,18 @@ internal static partial class SotV2Reader
             // Other nested lines (notes, plain text) belong to the task and are not read.
         }
 
-        Finish();
+        CloseFrom(0);
         var queues = queueOrder.Select(name => new PlanQueue(name, queueTasks[name], queueAt[name])).ToList();
         return new Plan(2, source, now, queues, file, diagnostics);
 
-        void Finish()
+        // Builds every open task whose indent is at or right of the given one (innermost first).
+        void CloseFrom(int indent)
         {
-            if (draft is null)
+            while (open.Count > 0 && open[^1].Indent >= indent)
             {
-                return;
+                open[^1].Build();
+                open.RemoveAt(open.Count - 1);
             }
-
-            var built = draft.Build(diagnostics);
-            if (!queueTasks.TryGetValue(built.Queue, out var list))
-            {
-                list = [];
-                queueTasks[built.Queue] = list;
-                queueOrder.Add(built.Queue);
-            }
-
-            list.Add(built);
-            draft = null;
         }
     }
 
@@ -269,7 +275,7 @@ internal static partial class SotV2Reader
     }
 
     /// <summary>A task read so far: its line and the attributes under it.</summary>
-    private sealed class TaskDraft(string id, string title, string queue, bool done, int indent, SourceLocation at)
+    private sealed class TaskDraft(string id, string title, string queue, bool done, int indent, SourceLocation at, List<PlanTask> list, int slot)
     {
         private readonly Dictionary<string, SourceLocation> _locations = new(StringComparer.Ordinal);
         private string? _agent;
@@ -383,10 +389,10 @@ internal static partial class SotV2Reader
             void Report(string code, string message) => diagnostics.Add(new PlanDiagnostic(code, message, where, id));
         }
 
-        public PlanTask Build(List<PlanDiagnostic> diagnostics)
+        /// <summary>Puts the task in its slot of its queue's list.</summary>
+        public void Build()
         {
-            _ = diagnostics;
-            return new PlanTask(
+            list[slot] = new PlanTask(
                 id,
                 title.Length == 0 ? id : title,
                 queue,

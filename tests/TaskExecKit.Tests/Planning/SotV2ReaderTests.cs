@@ -191,4 +191,31 @@ public sealed class SotV2ReaderTests
 
         Assert.Equal("noop", Assert.Single(plan.Tasks).Agent);
     }
+
+    [Fact]
+    public void ParseSot_AttributeAfterANestedSubtask_BelongsToTheParent()
+    {
+        var plan = Plan.ParseSot("- [ ] `A-1` a\n  - [ ] `A-2` b\n  - agent: noop\n");
+
+        Assert.Equal(["A-1", "A-2"], plan.Tasks.Select(t => t.Id));
+        Assert.Equal("noop", plan.Tasks[0].Agent);
+        Assert.Equal(new SourceLocation(null, 3, 5), plan.Tasks[0].LocationOf("agent"));
+        Assert.Null(plan.Tasks[1].Agent);
+    }
+
+    [Fact]
+    public void ParseSot_AttributesBetweenNestedSubtasks_GoToTheInnermostOpenTaskLeftOfThem()
+    {
+        var plan = Plan.ParseSot(
+            "- [ ] `A-1` a\n  - [ ] `A-2` b\n    - [ ] `A-3` c\n      - timeout: 1s\n    - agent: shell\n  - retries: 2\n- [ ] `A-4` d\n  - agent: noop\n");
+
+        Assert.Equal(["A-1", "A-2", "A-3", "A-4"], plan.Tasks.Select(t => t.Id));
+        Assert.Equal(2, plan.Tasks[0].Retries);
+        Assert.Null(plan.Tasks[0].Agent);
+        Assert.Equal("shell", plan.Tasks[1].Agent);
+        Assert.Equal(TimeSpan.FromSeconds(1), plan.Tasks[2].Timeout);
+        Assert.Null(plan.Tasks[2].Agent);
+        Assert.Equal("noop", plan.Tasks[3].Agent);
+        Assert.True(plan.Validate().IsValid);
+    }
 }
