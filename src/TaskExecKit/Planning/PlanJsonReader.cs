@@ -155,13 +155,13 @@ internal static class PlanJsonReader
             TimeSpan? timeout = null;
             if (t.Get("timeout") is { } timeoutNode)
             {
-                if (timeoutNode.Kind == JsonTokenType.String && Duration.TryParse(timeoutNode.Text, out var value))
+                if (timeoutNode.Kind == JsonTokenType.String && SotV2Reader.TryParseTimeout(timeoutNode.Text, out var value))
                 {
                     timeout = value;
                 }
                 else
                 {
-                    Report(timeoutNode, PlanDiagnosticCodes.MalformedDuration, id, $"task {id} has timeout {Show(timeoutNode)}, which is not {Duration.Expected}");
+                    Report(timeoutNode, PlanDiagnosticCodes.MalformedDuration, id, $"task {id} has timeout {Show(timeoutNode)}, which is not {SotV2Reader.ExpectedTimeout}");
                 }
             }
 

@@ -16,6 +16,13 @@ internal static partial class SotV2Reader
 
     internal const int MaxRetries = 100;
 
+    /// <summary>The form of a task's timeout, for the plan readers' diagnostics.</summary>
+    internal const string ExpectedTimeout = "a whole number followed by ms, s, m or h (e.g. 250ms, 30s, 5m, 1h)";
+
+    /// <summary>Reads a task's timeout (sot.md or plan.json): a <see cref="Duration"/>, trimmed, longer than zero.</summary>
+    internal static bool TryParseTimeout(string text, out TimeSpan value)
+        => Duration.TryParse(text.AsSpan().Trim(), out value) && value > TimeSpan.Zero;
+
     internal static bool IsV2(IEnumerable<string> lines)
     {
         var fence = new Fence();
@@ -363,13 +370,13 @@ internal static partial class SotV2Reader
 
                     break;
                 case "timeout":
-                    if (Duration.TryParse(value, out var timeout))
+                    if (TryParseTimeout(value, out var timeout))
                     {
                         _timeout = timeout;
                     }
                     else
                     {
-                        Report(PlanDiagnosticCodes.MalformedDuration, $"task {id} has timeout '{value}', which is not {Duration.Expected}");
+                        Report(PlanDiagnosticCodes.MalformedDuration, $"task {id} has timeout '{value}', which is not {ExpectedTimeout}");
                     }
 
                     break;

@@ -218,4 +218,30 @@ public sealed class SotV2ReaderTests
         Assert.Equal("noop", plan.Tasks[3].Agent);
         Assert.True(plan.Validate().IsValid);
     }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("0ms")]
+    [InlineData("-1s")]
+    [InlineData("5 m")]
+    public void ParseSot_TimeoutNotPositive_IsMalformedDurationSayingTheForm(string timeout)
+    {
+        var plan = Plan.ParseSot($"- [ ] `A-1` x\n  - timeout: {timeout}\n");
+
+        var problem = Assert.Single(plan.Validate().Diagnostics);
+        Assert.Equal(PlanDiagnosticCodes.MalformedDuration, problem.Code);
+        Assert.Equal($"task A-1 has timeout '{timeout}', which is not a whole number followed by ms, s, m or h (e.g. 250ms, 30s, 5m, 1h)", problem.Message);
+    }
+
+    [Fact]
+    public void ParseJsonAndSot_TimeoutsUseTheSharedDurationReader()
+    {
+        // Same reader as configuration: any whole number that fits a TimeSpan (no 9-digit limit), trimmed.
+        var sot = Plan.ParseSot("- [ ] `A-1` x\n  - timeout: 1000000000ms\n");
+        var json = Plan.ParseJson("{\"version\": 2, \"queues\": [{\"name\": \"Q\", \"tasks\": [{\"id\": \"A-1\", \"timeout\": \" 90s \"}]}]}");
+
+        Assert.Equal(TimeSpan.FromMilliseconds(1_000_000_000), sot.Tasks[0].Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(90), json.Tasks[0].Timeout);
+        Assert.Contains("\"timeout\": \"90s\"", json.ToJson(), StringComparison.Ordinal);
+    }
 }
