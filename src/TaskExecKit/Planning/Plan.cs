@@ -155,7 +155,7 @@ public sealed class Plan
 
     /// <summary>Returns the plan as plan.json text.</summary>
     /// <returns>The JSON.</returns>
-    public string ToJson() => Encoding.UTF8.GetString(PlanJsonWriter.Write(this));
+    public string ToJson() => PlanJsonWriter.WriteString(this);
 
     /// <summary>Finds a task by id.</summary>
     /// <param name="id">The task's id.</param>
