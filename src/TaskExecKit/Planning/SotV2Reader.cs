@@ -284,7 +284,7 @@ internal static partial class SotV2Reader
     /// <summary>A task read so far: its line and the attributes under it.</summary>
     private sealed class TaskDraft(string id, string title, string queue, bool done, int indent, SourceLocation at, List<PlanTask> list, int slot)
     {
-        private readonly Dictionary<string, SourceLocation> _locations = new(StringComparer.Ordinal);
+        private AttributeLocations? _locations;
         private string? _agent;
         private IReadOnlyList<string>? _run;
         private List<string>? _needs;
@@ -304,9 +304,11 @@ internal static partial class SotV2Reader
                 return;
             }
 
-            if (!_locations.TryAdd(key, where))
+            _locations ??= new AttributeLocations(where.File);
+            if (!_locations.TryAdd(AttributeLocations.IndexOf(key), where.Line, where.Column))
             {
-                Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} gives '{key}' more than once (first on line {_locations[key].Line})");
+                _locations.TryGet(key, out var first);
+                Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} gives '{key}' more than once (first on line {first.Line})");
                 return;
             }
 
@@ -413,7 +415,7 @@ internal static partial class SotV2Reader
                 _description,
                 done,
                 at,
-                _locations.Count == 0 ? null : _locations);
+                _locations);
         }
     }
 

@@ -173,6 +173,11 @@ public sealed class PlannerFuzzTests
 
     private static Exception? Check(byte[] input, bool sot)
     {
+        if (!sot && CompareJsonReaders(input) is { } mismatch)
+        {
+            return mismatch;
+        }
+
         Plan plan;
         try
         {
@@ -214,6 +219,26 @@ public sealed class PlannerFuzzTests
         catch (Exception ex)
         {
             return ex;
+        }
+    }
+
+    /// <summary>The one-pass plan.json reader must give exactly what the tree reader gives: the same plan or the same error.</summary>
+    private static InvalidOperationException? CompareJsonReaders(byte[] input)
+    {
+        string fast = Outcome(() => PlanJsonReader.Read(input, "fuzz.json"));
+        string tree = Outcome(() => PlanJsonReader.ReadWithTree(input, "fuzz.json"));
+        return fast == tree ? null : new InvalidOperationException($"the one-pass and tree plan.json readers differ:\n{PlanAssert.Truncate(fast, 700)}\n--- tree ---\n{PlanAssert.Truncate(tree, 700)}");
+
+        static string Outcome(Func<Plan> read)
+        {
+            try
+            {
+                return PlanAssert.Describe(read());
+            }
+            catch (PlanParseException ex)
+            {
+                return $"throws {ex.File}:{ex.Line}:{ex.Column} {ex.Message}";
+            }
         }
     }
 
