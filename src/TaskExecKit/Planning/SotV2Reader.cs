@@ -20,8 +20,8 @@ internal static partial class SotV2Reader
     internal const string ExpectedTimeout = "a whole number followed by ms, s, m or h (e.g. 250ms, 30s, 5m, 1h)";
 
     /// <summary>Reads a task's timeout (sot.md or plan.json): a <see cref="Duration"/>, trimmed, longer than zero.</summary>
-    internal static bool TryParseTimeout(string text, out TimeSpan value)
-        => Duration.TryParse(text.AsSpan().Trim(), out value) && value > TimeSpan.Zero;
+    internal static bool TryParseTimeout(ReadOnlySpan<char> text, out TimeSpan value)
+        => Duration.TryParse(text.Trim(), out value) && value > TimeSpan.Zero;
 
     internal static bool IsV2(IEnumerable<string> lines)
     {
@@ -33,7 +33,7 @@ internal static partial class SotV2Reader
                 continue;
             }
 
-            if (line.Contains('`', StringComparison.Ordinal) && TaskItem().IsMatch(line))
+            if (line.Contains('`', StringComparison.Ordinal) && TryReadTaskItem(line, out _))
             {
                 return true;
             }
@@ -55,6 +55,7 @@ internal static partial class SotV2Reader
         // The tasks whose nested block is still open, outermost first; each holds its slot in
         // its queue's list, so tasks stay in file order whatever order their blocks close in.
         var open = new List<TaskDraft>();
+        var shared = new SharedValues();
 
         int lineNo = 0;
         foreach (string line in lines)
@@ -71,7 +72,8 @@ internal static partial class SotV2Reader
                 continue;
             }
 
-            var heading = Heading().Match(line);
+            // Only a line whose first non-space character is '#' can be a heading; most lines are not.
+            var heading = line.AsSpan().TrimStart(' ').StartsWith('#') ? Heading().Match(line) : Match.Empty;
             if (heading.Success)
             {
                 CloseFrom(0);
@@ -85,10 +87,9 @@ internal static partial class SotV2Reader
                 continue;
             }
 
-            var task = TaskItem().Match(line);
-            if (task.Success)
+            if (TryReadTaskItem(line, out var task))
             {
-                int indent = IndentWidth(task.Groups["indent"].Value);
+                int indent = IndentWidth(line.AsSpan(0, task.IndentLength));
                 CloseFrom(indent);
                 if (!queueTasks.TryGetValue(queue, out var list))
                 {
@@ -98,14 +99,15 @@ internal static partial class SotV2Reader
                 }
 
                 open.Add(new TaskDraft(
-                    task.Groups["id"].Value,
-                    CleanTitle(task.Groups["title"].Value),
+                    line.Substring(task.IdStart, task.IdLength),
+                    CleanTitle(line.AsSpan(task.TitleStart)),
                     queue,
-                    task.Groups["done"].Value is "x" or "X",
+                    task.Done,
                     indent,
-                    new SourceLocation(file, lineNo, task.Groups["indent"].Length + 1),
+                    new SourceLocation(file, lineNo, task.IndentLength + 1),
                     list,
-                    list.Count));
+                    list.Count,
+                    shared));
                 list.Add(null!);
                 if (!queueAt.ContainsKey(queue))
                 {
@@ -132,7 +134,7 @@ internal static partial class SotV2Reader
             {
                 open[^1].Add(
                     KnownKey(line.AsSpan(keyStart, keyLength)) ?? line.Substring(keyStart, keyLength).ToLowerInvariant(),
-                    line[valueStart..],
+                    line.AsSpan(valueStart),
                     new SourceLocation(file, lineNo, keyStart + 1),
                     diagnostics);
             }
@@ -226,18 +228,15 @@ internal static partial class SotV2Reader
         return null;
     }
 
-    private static string CleanTitle(string rest)
+    private static string CleanTitle(ReadOnlySpan<char> rest)
     {
-        string title = rest.Trim();
-        foreach (string separator in new[] { "—", "–", "-", ":" })
+        ReadOnlySpan<char> title = rest.Trim();
+        if (title.Length > 0 && title[0] is '—' or '–' or '-' or ':')
         {
-            if (title.StartsWith(separator, StringComparison.Ordinal))
-            {
-                return title[separator.Length..].TrimStart();
-            }
+            return title[1..].TrimStart().ToString();
         }
 
-        return title;
+        return title.ToString();
     }
 
     private static string TrimClosingHashes(string text)
@@ -253,7 +252,7 @@ internal static partial class SotV2Reader
         return end < t.Length && (end == 0 || t[end - 1] == ' ') ? t[..end].TrimEnd() : t;
     }
 
-    private static string LeadingWhitespace(string line)
+    private static ReadOnlySpan<char> LeadingWhitespace(string line)
     {
         int n = 0;
         while (n < line.Length && line[n] is ' ' or '\t')
@@ -261,10 +260,10 @@ internal static partial class SotV2Reader
             n++;
         }
 
-        return line[..n];
+        return line.AsSpan(0, n);
     }
 
-    private static int IndentWidth(string indent)
+    private static int IndentWidth(ReadOnlySpan<char> indent)
     {
         int width = 0;
         foreach (char c in indent)
@@ -275,14 +274,132 @@ internal static partial class SotV2Reader
         return width;
     }
 
-    private static string Unquote(string value)
+    private static ReadOnlySpan<char> Unquote(ReadOnlySpan<char> value)
     {
-        string v = value.Trim();
-        return v.Length >= 2 && v[0] == '`' && v[^1] == '`' && v.IndexOf('`', 1) == v.Length - 1 ? v[1..^1].Trim() : v;
+        ReadOnlySpan<char> v = value.Trim();
+        return v.Length >= 2 && v[0] == '`' && v[^1] == '`' && v[1..].IndexOf('`') == v.Length - 2 ? v[1..^1].Trim() : v;
+    }
+
+    /// <summary>
+    /// Reads a task item line: exactly what
+    /// <c>^(?&lt;indent&gt;[ \t]*)[-*+][ \t]+\[(?&lt;done&gt;[ xX])\][ \t]+`(?&lt;id&gt;[A-Z][A-Z0-9]*-[0-9]+)`(?&lt;title&gt;.*)$</c>
+    /// matches (lines never hold \n or \r), by hand: a regex match and its groups cost several
+    /// hundred bytes on every task line.
+    /// </summary>
+    internal static bool TryReadTaskItem(string line, out TaskLine task)
+    {
+        task = default;
+        int i = 0;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        int indent = i;
+        if (i == line.Length || line[i] is not ('-' or '*' or '+'))
+        {
+            return false;
+        }
+
+        int spaces = ++i;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        if (i == spaces || i + 2 >= line.Length || line[i] != '[' || line[i + 1] is not (' ' or 'x' or 'X') || line[i + 2] != ']')
+        {
+            return false;
+        }
+
+        bool done = line[i + 1] is 'x' or 'X';
+        spaces = i += 3;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        if (i == spaces || i == line.Length || line[i] != '`')
+        {
+            return false;
+        }
+
+        int idStart = ++i;
+        if (i == line.Length || !char.IsAsciiLetterUpper(line[i]))
+        {
+            return false;
+        }
+
+        i++;
+        while (i < line.Length && (char.IsAsciiLetterUpper(line[i]) || char.IsAsciiDigit(line[i])))
+        {
+            i++;
+        }
+
+        if (i == line.Length || line[i] != '-')
+        {
+            return false;
+        }
+
+        int digits = ++i;
+        while (i < line.Length && char.IsAsciiDigit(line[i]))
+        {
+            i++;
+        }
+
+        if (i == digits || i == line.Length || line[i] != '`')
+        {
+            return false;
+        }
+
+        task = new TaskLine(indent, done, idStart, i - idStart, i + 1);
+        return true;
+    }
+
+    /// <summary>Where the parts of a task item line are.</summary>
+    internal readonly record struct TaskLine(int IndentLength, bool Done, int IdStart, int IdLength, int TitleStart);
+
+    /// <summary>Values many tasks repeat (agent names, layers, effects), read once per file and shared.</summary>
+    private sealed class SharedValues
+    {
+        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (Capability? Capability, string Error)> _effects = new(StringComparer.Ordinal);
+
+        public string String(ReadOnlySpan<char> value)
+        {
+            if (value.Length > 64)
+            {
+                return value.ToString();
+            }
+
+            var lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(value, out string? shared))
+            {
+                shared = value.ToString();
+                _strings[shared] = shared;
+            }
+
+            return shared;
+        }
+
+        public bool Effect(ReadOnlySpan<char> text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Capability? capability, out string error)
+        {
+            var lookup = _effects.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(text, out var parsed))
+            {
+                string key = text.ToString();
+                parsed = Capability.TryParse(key, out var c, out string e) ? (c, string.Empty) : (null, e);
+                _effects[key] = parsed;
+            }
+
+            capability = parsed.Capability;
+            error = parsed.Error;
+            return capability is not null;
+        }
     }
 
     /// <summary>A task read so far: its line and the attributes under it.</summary>
-    private sealed class TaskDraft(string id, string title, string queue, bool done, int indent, SourceLocation at, List<PlanTask> list, int slot)
+    private sealed class TaskDraft(string id, string title, string queue, bool done, int indent, SourceLocation at, List<PlanTask> list, int slot, SharedValues shared)
     {
         private AttributeLocations? _locations;
         private string? _agent;
@@ -296,7 +413,7 @@ internal static partial class SotV2Reader
 
         public int Indent => indent;
 
-        public void Add(string key, string rawValue, SourceLocation where, List<PlanDiagnostic> diagnostics)
+        public void Add(string key, ReadOnlySpan<char> rawValue, SourceLocation where, List<PlanDiagnostic> diagnostics)
         {
             if (Array.IndexOf(KnownKeys, key) < 0)
             {
@@ -312,7 +429,7 @@ internal static partial class SotV2Reader
                 return;
             }
 
-            string value = Unquote(rawValue);
+            ReadOnlySpan<char> value = Unquote(rawValue);
             if (value.Length == 0)
             {
                 Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} has an empty '{key}'");
@@ -322,16 +439,16 @@ internal static partial class SotV2Reader
             switch (key)
             {
                 case "agent":
-                    _agent = value;
+                    _agent = shared.String(value);
                     break;
                 case "layer":
-                    _layer = value;
+                    _layer = shared.String(value);
                     break;
                 case "description":
-                    _description = value;
+                    _description = value.ToString();
                     break;
                 case "run":
-                    if (CommandLine.TryParse(value, out var argv, out string argvError))
+                    if (CommandLine.TryParse(value.ToString(), out var argv, out string argvError))
                     {
                         _run = argv;
                     }
@@ -343,14 +460,28 @@ internal static partial class SotV2Reader
                     break;
                 case "needs":
                     _needs = [];
-                    var notIds = new List<string>();
-                    foreach (string item in value.Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    List<string>? notIds = null;
+                    foreach (var range in value.SplitAny(", \t"))
                     {
-                        string dep = item.Trim('`');
-                        (IdPattern().IsMatch(dep) ? _needs : notIds).Add(dep);
+                        // As string.Split with RemoveEmptyEntries | TrimEntries, then Trim('`').
+                        ReadOnlySpan<char> item = value[range].Trim();
+                        if (item.IsEmpty)
+                        {
+                            continue;
+                        }
+
+                        ReadOnlySpan<char> dep = item.Trim('`');
+                        if (IdPattern().IsMatch(dep))
+                        {
+                            _needs.Add(dep.ToString());
+                        }
+                        else
+                        {
+                            (notIds ??= []).Add(dep.ToString());
+                        }
                     }
 
-                    if (notIds.Count > 0)
+                    if (notIds is not null)
                     {
                         Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} needs {string.Join(", ", notIds.Select(n => $"'{n}'"))}, which {(notIds.Count == 1 ? "is not a task id" : "are not task ids")} (like TASK-001); separate ids with commas");
                     }
@@ -358,9 +489,15 @@ internal static partial class SotV2Reader
                     break;
                 case "effects":
                     _effects = [];
-                    foreach (string item in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    foreach (var range in value.Split(','))
                     {
-                        if (Capability.TryParse(item.Trim('`'), out var capability, out string effectError))
+                        ReadOnlySpan<char> item = value[range].Trim();
+                        if (item.IsEmpty)
+                        {
+                            continue;
+                        }
+
+                        if (shared.Effect(item.Trim('`'), out var capability, out string effectError))
                         {
                             _effects.Add(capability);
                         }
@@ -475,9 +612,6 @@ internal static partial class SotV2Reader
 
     [GeneratedRegex(@"^[A-Z][A-Z0-9]*-[0-9]+$", RegexOptions.CultureInvariant)]
     internal static partial Regex IdPattern();
-
-    [GeneratedRegex(@"^(?<indent>[ \t]*)[-*+][ \t]+\[(?<done>[ xX])\][ \t]+`(?<id>[A-Z][A-Z0-9]*-[0-9]+)`(?<title>.*)$", RegexOptions.CultureInvariant)]
-    private static partial Regex TaskItem();
 
 
     [GeneratedRegex(@"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$", RegexOptions.CultureInvariant)]
