@@ -23,17 +23,17 @@ internal static partial class SotV2Reader
     internal static bool TryParseTimeout(ReadOnlySpan<char> text, out TimeSpan value)
         => Duration.TryParse(text.Trim(), out value) && value > TimeSpan.Zero;
 
-    internal static bool IsV2(IEnumerable<string> lines)
+    internal static bool IsV2(string text)
     {
         var fence = new Fence();
-        foreach (string line in lines)
+        foreach (ReadOnlySpan<char> line in new LineReader(text))
         {
             if (fence.Skip(line))
             {
                 continue;
             }
 
-            if (line.Contains('`', StringComparison.Ordinal) && TryReadTaskItem(line, out _))
+            if (line.Contains('`') && TryReadTaskItem(line, out _))
             {
                 return true;
             }
@@ -42,7 +42,7 @@ internal static partial class SotV2Reader
         return false;
     }
 
-    internal static Plan Read(IEnumerable<string> lines, string? file, string? source, DateTimeOffset now)
+    internal static Plan Read(string text, string? file, string? source, DateTimeOffset now)
     {
         var diagnostics = new List<PlanDiagnostic>();
         var queueOrder = new List<string>();
@@ -58,13 +58,13 @@ internal static partial class SotV2Reader
         var shared = new SharedValues();
 
         int lineNo = 0;
-        foreach (string line in lines)
+        foreach (ReadOnlySpan<char> line in new LineReader(text))
         {
             lineNo++;
             if (fence.Skip(line, nested: open.Count > 0))
             {
                 // Fenced lines are never tasks; a fence at or left of a task's indent ends its block.
-                if (open.Count > 0 && line.Trim().Length > 0)
+                if (open.Count > 0 && !line.IsWhiteSpace())
                 {
                     CloseFrom(IndentWidth(LeadingWhitespace(line)));
                 }
@@ -73,7 +73,7 @@ internal static partial class SotV2Reader
             }
 
             // Only a line whose first non-space character is '#' can be a heading; most lines are not.
-            var heading = line.AsSpan().TrimStart(' ').StartsWith('#') ? Heading().Match(line) : Match.Empty;
+            var heading = line.TrimStart(' ').StartsWith('#') ? Heading().Match(line.ToString()) : Match.Empty;
             if (heading.Success)
             {
                 CloseFrom(0);
@@ -89,7 +89,7 @@ internal static partial class SotV2Reader
 
             if (TryReadTaskItem(line, out var task))
             {
-                int indent = IndentWidth(line.AsSpan(0, task.IndentLength));
+                int indent = IndentWidth(line[..task.IndentLength]);
                 CloseFrom(indent);
                 if (!queueTasks.TryGetValue(queue, out var list))
                 {
@@ -99,8 +99,8 @@ internal static partial class SotV2Reader
                 }
 
                 open.Add(new TaskDraft(
-                    line.Substring(task.IdStart, task.IdLength),
-                    CleanTitle(line.AsSpan(task.TitleStart)),
+                    line.Slice(task.IdStart, task.IdLength).ToString(),
+                    CleanTitle(line[task.TitleStart..]),
                     queue,
                     task.Done,
                     indent,
@@ -117,7 +117,7 @@ internal static partial class SotV2Reader
                 continue;
             }
 
-            if (open.Count == 0 || string.IsNullOrWhiteSpace(line))
+            if (open.Count == 0 || line.IsWhiteSpace())
             {
                 continue;
             }
@@ -133,8 +133,8 @@ internal static partial class SotV2Reader
             if (TryReadAttribute(line, out int keyStart, out int keyLength, out int valueStart))
             {
                 open[^1].Add(
-                    KnownKey(line.AsSpan(keyStart, keyLength)) ?? line.Substring(keyStart, keyLength).ToLowerInvariant(),
-                    line.AsSpan(valueStart),
+                    KnownKey(line.Slice(keyStart, keyLength)) ?? line.Slice(keyStart, keyLength).ToString().ToLowerInvariant(),
+                    line[valueStart..],
                     new SourceLocation(file, lineNo, keyStart + 1),
                     diagnostics);
             }
@@ -163,7 +163,7 @@ internal static partial class SotV2Reader
     /// (lines never hold \n or \r), written by hand because a regex match and its groups
     /// cost several hundred bytes on every attribute line.
     /// </summary>
-    internal static bool TryReadAttribute(string line, out int keyStart, out int keyLength, out int valueStart)
+    internal static bool TryReadAttribute(ReadOnlySpan<char> line, out int keyStart, out int keyLength, out int valueStart)
     {
         keyStart = keyLength = valueStart = 0;
         int i = 0;
@@ -252,7 +252,7 @@ internal static partial class SotV2Reader
         return end < t.Length && (end == 0 || t[end - 1] == ' ') ? t[..end].TrimEnd() : t;
     }
 
-    private static ReadOnlySpan<char> LeadingWhitespace(string line)
+    private static ReadOnlySpan<char> LeadingWhitespace(ReadOnlySpan<char> line)
     {
         int n = 0;
         while (n < line.Length && line[n] is ' ' or '\t')
@@ -260,7 +260,7 @@ internal static partial class SotV2Reader
             n++;
         }
 
-        return line.AsSpan(0, n);
+        return line[..n];
     }
 
     private static int IndentWidth(ReadOnlySpan<char> indent)
@@ -286,7 +286,7 @@ internal static partial class SotV2Reader
     /// matches (lines never hold \n or \r), by hand: a regex match and its groups cost several
     /// hundred bytes on every task line.
     /// </summary>
-    internal static bool TryReadTaskItem(string line, out TaskLine task)
+    internal static bool TryReadTaskItem(ReadOnlySpan<char> line, out TaskLine task)
     {
         task = default;
         int i = 0;
@@ -354,6 +354,40 @@ internal static partial class SotV2Reader
 
         task = new TaskLine(indent, done, idStart, i - idStart, i + 1);
         return true;
+    }
+
+    /// <summary>
+    /// The lines of a text as spans, without a string per line: the same lines as
+    /// <see cref="SotReader.Lines"/> (\n, \r\n and \r end a line; a leading BOM is skipped).
+    /// </summary>
+    internal ref struct LineReader(string text)
+    {
+        private int _next = text.Length > 0 && text[0] == '\uFEFF' ? 1 : 0;
+
+        public ReadOnlySpan<char> Current { get; private set; }
+
+        public readonly LineReader GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            if (_next >= text.Length)
+            {
+                return false;
+            }
+
+            ReadOnlySpan<char> rest = text.AsSpan(_next);
+            int end = rest.IndexOfAny('\n', '\r');
+            if (end < 0)
+            {
+                Current = rest;
+                _next = text.Length;
+                return true;
+            }
+
+            Current = rest[..end];
+            _next += end + (rest[end] == '\r' && end + 1 < rest.Length && rest[end + 1] == '\n' ? 2 : 1);
+            return true;
+        }
     }
 
     /// <summary>Where the parts of a task item line are.</summary>
@@ -569,10 +603,10 @@ internal static partial class SotV2Reader
         /// block (<paramref name="nested"/>) a fence line opens a fence at any indentation, and a
         /// fence opened there closes at any indentation.
         /// </summary>
-        public bool Skip(string line, bool nested = false)
+        public bool Skip(ReadOnlySpan<char> line, bool nested = false)
         {
             bool anyIndent = _length > 0 ? _nested : nested;
-            ReadOnlySpan<char> t = anyIndent ? line.AsSpan().TrimStart(" \t") : line.AsSpan().TrimStart(' ');
+            ReadOnlySpan<char> t = anyIndent ? line.TrimStart(" \t") : line.TrimStart(' ');
             if (!anyIndent && line.Length - t.Length > 3)
             {
                 return _length > 0;
