@@ -37,16 +37,16 @@ internal ref struct PlanJsonFastReader
     private int _lineStart;
     private int _scanned;
 
-    private PlanJsonFastReader(byte[] utf8, string? file)
+    private PlanJsonFastReader(byte[] utf8, int length, string? file)
     {
         _utf8 = utf8;
         _file = file;
-        _reader = new Utf8JsonReader(utf8, ReaderOptions);
+        _reader = new Utf8JsonReader(utf8.AsSpan(0, length), ReaderOptions);
     }
 
-    internal static bool TryRead(byte[] utf8, string? file, out Plan? plan)
+    internal static bool TryRead(byte[] utf8, int length, string? file, out Plan? plan)
     {
-        var fast = new PlanJsonFastReader(utf8, file);
+        var fast = new PlanJsonFastReader(utf8, length, file);
         try
         {
             plan = fast.ReadPlan();

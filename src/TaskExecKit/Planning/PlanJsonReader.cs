@@ -16,16 +16,19 @@ internal static class PlanJsonReader
     internal static readonly string[] TopKeys = ["version", "source", "generated_at", "queues"];
     internal static readonly string[] QueueKeys = ["name", "tasks"];
 
-    internal static Plan Read(byte[] utf8, string? file)
+    internal static Plan Read(byte[] utf8, string? file) => Read(utf8, utf8.Length, file);
+
+    /// <summary>Reads the first <paramref name="length"/> bytes of <paramref name="utf8"/> (a pooled buffer may be longer); keeps no reference to it.</summary>
+    internal static Plan Read(byte[] utf8, int length, string? file)
     {
         // Well-formed files (every file ToJson writes) are read in one pass without a tree; the
         // tree reader below reads the rest, and reports their problems.
-        if (PlanJsonFastReader.TryRead(utf8, file, out var plan))
+        if (PlanJsonFastReader.TryRead(utf8, length, file, out var plan))
         {
             return plan!;
         }
 
-        return ReadWithTree(utf8, file);
+        return ReadWithTree(length == utf8.Length ? utf8 : utf8[..length], file);
     }
 
     /// <summary>Reads plan.json through a tree of its values: the reference reader, and the one that reports problems.</summary>
