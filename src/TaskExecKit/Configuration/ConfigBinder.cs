@@ -724,9 +724,9 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
         }
 
         var text = (string)node.Scalar!;
-        if (!DurationParser.TryParse(text.Trim(), out value))
+        if (!TaskExecKit.Duration.TryParse(text.Trim(), out value))
         {
-            problems.Add(node.Location, Path(section, key), $"'{key}' {Where(section)} must be a duration, {DurationParser.Expected}; '{Shorten(text)}' is not one");
+            problems.Add(node.Location, Path(section, key), $"'{key}' {Where(section)} must be a duration, {TaskExecKit.Duration.Expected}; '{Shorten(text)}' is not one");
             return false;
         }
 

@@ -208,9 +208,17 @@ public sealed record Capability
             port = p;
         }
 
-        if (host.Length == 0 || host.Any(char.IsWhiteSpace))
+        if (host.Length == 0)
         {
             error = $"effect '{text}' has no valid host";
+            return false;
+        }
+
+        // A host never holds brackets (only an IPv6 literal is wrapped in one pair) or whitespace:
+        // either would be written back as text that reads as a different capability.
+        if (host.AsSpan().IndexOfAny('[', ']') >= 0 || host.Any(char.IsWhiteSpace))
+        {
+            error = $"effect '{text}' has host '{host}', which contains '[', ']' or whitespace; wrap only an IPv6 address in brackets, as in net:[::1]:443";
             return false;
         }
 

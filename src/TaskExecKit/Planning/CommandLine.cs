@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace TaskExecKit.Planning;
 
@@ -18,6 +20,11 @@ internal static class CommandLine
 
     private static bool TryParseJson(string text, out IReadOnlyList<string> argv, out string error)
     {
+        if (TryReadJsonStrings(text) is { } strings)
+        {
+            return Check(strings, out argv, out error);
+        }
+
         argv = [];
         try
         {
@@ -52,6 +59,51 @@ internal static class CommandLine
             // JsonDocument.Parse(string) throws this for text with an unpaired surrogate.
             error = "run looks like a JSON array but contains an unpaired surrogate character";
             return false;
+        }
+    }
+
+    /// <summary>
+    /// The common case read with a <see cref="Utf8JsonReader"/> over the text's UTF-8, without a
+    /// <see cref="JsonDocument"/>: a valid JSON array of strings and nothing after it. Anything else
+    /// (null) goes to the document path, which words the problem.
+    /// </summary>
+    private static List<string>? TryReadJsonStrings(string text)
+    {
+        byte[] rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            // An unpaired surrogate is not transcoded (the document path reports it).
+            if (Utf8.FromUtf16(text, rented, out _, out int written, replaceInvalidSequences: false) != OperationStatus.Done)
+            {
+                return null;
+            }
+
+            var reader = new Utf8JsonReader(rented.AsSpan(0, written));
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                return null;
+            }
+
+            var list = new List<string>();
+            while (reader.Read() && reader.TokenType == JsonTokenType.String)
+            {
+                list.Add(reader.GetString()!);
+            }
+
+            // The array must have ended, with nothing but whitespace after it (Read throws otherwise).
+            return reader.TokenType == JsonTokenType.EndArray && !reader.Read() ? list : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace TaskExecKit.Planning;
@@ -112,6 +113,33 @@ public sealed class Plan
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         _ = options;
+        using (var handle = File.OpenHandle(path))
+        {
+            // A pooled buffer rather than File.ReadAllBytes: a plan.json of thousands of tasks is
+            // megabytes, and a fresh large-object array per load costs a gen2 collection now and then.
+            // Files that report no length (pipes, procfs) or a huge one are read as before.
+            long length = RandomAccess.GetLength(handle);
+            if (length > 0 && length <= Array.MaxLength)
+            {
+                byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
+                try
+                {
+                    int read = 0;
+                    int n;
+                    while (read < length && (n = RandomAccess.Read(handle, buffer.AsSpan(read, (int)length - read), read)) > 0)
+                    {
+                        read += n;
+                    }
+
+                    return PlanJsonReader.Read(buffer, read, path);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+
         return PlanJsonReader.Read(File.ReadAllBytes(path), path);
     }
 
@@ -155,7 +183,7 @@ public sealed class Plan
 
     /// <summary>Returns the plan as plan.json text.</summary>
     /// <returns>The JSON.</returns>
-    public string ToJson() => Encoding.UTF8.GetString(PlanJsonWriter.Write(this));
+    public string ToJson() => PlanJsonWriter.WriteString(this);
 
     /// <summary>Finds a task by id.</summary>
     /// <param name="id">The task's id.</param>

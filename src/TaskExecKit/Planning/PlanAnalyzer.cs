@@ -24,8 +24,8 @@ internal static class PlanAnalyzer
             var task = graph.Tasks[i];
             var estimate = Estimate(task, options);
             estimates[task.Id] = estimate;
-            duration[i] = estimate.Duration.Ticks;
-            totalWork += duration[i];
+            duration[i] = Math.Max(estimate.Duration.Ticks, 0);
+            totalWork = SaturatingAdd(totalWork, duration[i]);
         }
 
         // Longest path ending at each node (finish time with unlimited workers) and level.
@@ -48,7 +48,7 @@ internal static class PlanAnalyzer
                 lvl = Math.Max(lvl, level[p] + (graph.IsBarrier(p) ? 0 : 1));
             }
 
-            finish[v] = start + duration[v];
+            finish[v] = SaturatingAdd(start, duration[v]);
             level[v] = lvl;
         }
 
@@ -96,7 +96,7 @@ internal static class PlanAnalyzer
                 longest = Math.Max(longest, bottom[s]);
             }
 
-            bottom[v] = longest + duration[v];
+            bottom[v] = SaturatingAdd(longest, duration[v]);
         }
 
         return new PlanAnalysis(
@@ -107,6 +107,12 @@ internal static class PlanAnalyzer
             estimates,
             new Schedule(graph, duration, bottom));
     }
+
+    /// <summary>
+    /// Adds two non-negative tick counts, giving <see cref="long.MaxValue"/> (about 29,000 years)
+    /// instead of overflowing: huge timeouts make huge estimates, never negative ones.
+    /// </summary>
+    internal static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     private static bool HasDuplicates(Plan plan)
     {
@@ -164,7 +170,7 @@ internal static class PlanAnalyzer
 
                 while (busy < workers && ready.TryDequeue(out int task, out _))
                 {
-                    running.Enqueue(task, now + duration[task]);
+                    running.Enqueue(task, SaturatingAdd(now, duration[task]));
                     busy++;
                 }
 

@@ -13,10 +13,26 @@ namespace TaskExecKit.Planning;
 internal static class PlanJsonReader
 {
     private static readonly string[] V2TaskKeys = ["id", "title", "layer", "agent", "run", "needs", "effects", "timeout", "retries", "description", "done"];
-    private static readonly string[] TopKeys = ["version", "source", "generated_at", "queues"];
-    private static readonly string[] QueueKeys = ["name", "tasks"];
+    internal static readonly string[] TopKeys = ["version", "source", "generated_at", "queues"];
+    internal static readonly string[] QueueKeys = ["name", "tasks"];
 
-    internal static Plan Read(byte[] utf8, string? file)
+    internal static Plan Read(byte[] utf8, string? file) => Read(utf8, utf8.Length, file);
+
+    /// <summary>Reads the first <paramref name="length"/> bytes of <paramref name="utf8"/> (a pooled buffer may be longer); keeps no reference to it.</summary>
+    internal static Plan Read(byte[] utf8, int length, string? file)
+    {
+        // Well-formed files (every file ToJson writes) are read in one pass without a tree; the
+        // tree reader below reads the rest, and reports their problems.
+        if (PlanJsonFastReader.TryRead(utf8, length, file, out var plan))
+        {
+            return plan!;
+        }
+
+        return ReadWithTree(length == utf8.Length ? utf8 : utf8[..length], file);
+    }
+
+    /// <summary>Reads plan.json through a tree of its values: the reference reader, and the one that reports problems.</summary>
+    internal static Plan ReadWithTree(byte[] utf8, string? file)
     {
         var text = new TextMap(utf8, file);
         Node root;
@@ -110,10 +126,15 @@ internal static class PlanJsonReader
             }
 
             UnknownKeys(t, V2TaskKeys, "task", id);
-            var locations = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+            var locations = new AttributeLocations(text.File, 8);
             foreach (var (key, value) in t.Members)
             {
-                locations.TryAdd(key, text.At(value.Offset));
+                int index = AttributeLocations.IndexOf(key);
+                if (index >= 0)
+                {
+                    var where = text.At(value.Offset);
+                    locations.TryAdd(index, where.Line, where.Column);
+                }
             }
 
             IReadOnlyList<string>? run = null;
@@ -155,13 +176,13 @@ internal static class PlanJsonReader
             TimeSpan? timeout = null;
             if (t.Get("timeout") is { } timeoutNode)
             {
-                if (timeoutNode.Kind == JsonTokenType.String && Duration.TryParse(timeoutNode.Text, out var value))
+                if (timeoutNode.Kind == JsonTokenType.String && SotV2Reader.TryParseTimeout(timeoutNode.Text, out var value))
                 {
                     timeout = value;
                 }
                 else
                 {
-                    Report(timeoutNode, PlanDiagnosticCodes.MalformedDuration, id, $"task {id} has timeout {Show(timeoutNode)}, which is not {Duration.Expected}");
+                    Report(timeoutNode, PlanDiagnosticCodes.MalformedDuration, id, $"task {id} has timeout {Show(timeoutNode)}, which is not {SotV2Reader.ExpectedTimeout}");
                 }
             }
 
@@ -257,17 +278,20 @@ internal static class PlanJsonReader
             return new PlanParseException(text.File, at.Line, at.Column, problem);
         }
 
-        private static string Show(Node node) => node.Kind switch
-        {
-            JsonTokenType.String => node.Text.Length > 40 ? $"the string \"{node.Text[..40]}…\"" : $"the string \"{node.Text}\"",
-            JsonTokenType.Number => "the number " + node.Text,
-            JsonTokenType.StartObject => "an object",
-            JsonTokenType.StartArray => "an array",
-            JsonTokenType.True => "true",
-            JsonTokenType.False => "false",
-            _ => "null",
-        };
+        private static string Show(Node node) => PlanJsonReader.Show(node.Kind, node.Text);
     }
+
+    /// <summary>Names a JSON value in a message: its kind, and its text for strings and numbers.</summary>
+    internal static string Show(JsonTokenType kind, string text) => kind switch
+    {
+        JsonTokenType.String => text.Length > 40 ? $"the string \"{text[..40]}…\"" : $"the string \"{text}\"",
+        JsonTokenType.Number => "the number " + text,
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        _ => "null",
+    };
 
     /// <summary>A JSON value and where it starts (a byte offset), so problems can name line and column.</summary>
     private sealed class Node

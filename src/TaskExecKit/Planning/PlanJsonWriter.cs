@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -19,9 +20,20 @@ internal static class PlanJsonWriter
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    internal static byte[] Write(Plan plan)
+    // What one task takes, roughly: a version 1 task writes about 110 bytes (id, title, layer),
+    // a version 2 task with an agent, a run, needs, effects and a timeout about 430.
+    private const int V1BytesPerTask = 128;
+    private const int V2BytesPerTask = 512;
+
+    internal static byte[] Write(Plan plan) => WriteToBuffer(plan).WrittenSpan.ToArray();
+
+    /// <summary>The plan as plan.json text, decoded straight from the writer's buffer (no copy to an array first).</summary>
+    internal static string WriteString(Plan plan) => Encoding.UTF8.GetString(WriteToBuffer(plan).WrittenSpan);
+
+    private static ArrayBufferWriter<byte> WriteToBuffer(Plan plan)
     {
-        var buffer = new ArrayBufferWriter<byte>(256 + (plan.Tasks.Count * 96));
+        // Sized so a typical plan never makes the buffer grow (each growth copies everything written so far).
+        var buffer = new ArrayBufferWriter<byte>(256 + (plan.Tasks.Count * (plan.Version >= 2 ? V2BytesPerTask : V1BytesPerTask)));
         using (var w = new Utf8JsonWriter(buffer, Options))
         {
             w.WriteStartObject();
@@ -56,7 +68,7 @@ internal static class PlanJsonWriter
         }
 
         buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        return buffer;
     }
 
     private static void WriteTask(Utf8JsonWriter w, PlanTask task, int version)

@@ -23,7 +23,7 @@ public sealed class PlanTask
         string? description,
         bool isDone,
         SourceLocation? location,
-        IReadOnlyDictionary<string, SourceLocation>? attributeLocations = null)
+        AttributeLocations? attributeLocations = null)
     {
         Id = id;
         Title = title;
@@ -94,10 +94,10 @@ public sealed class PlanTask
     /// <summary>Gets where the task was written, when the plan came from a file.</summary>
     public SourceLocation? Location { get; }
 
-    internal IReadOnlyDictionary<string, SourceLocation>? AttributeLocations { get; }
+    internal AttributeLocations? AttributeLocations { get; }
 
     internal SourceLocation? LocationOf(string attribute)
-        => AttributeLocations is not null && AttributeLocations.TryGetValue(attribute, out var at) ? at : Location;
+        => AttributeLocations is not null && AttributeLocations.TryGet(attribute, out var at) ? at : Location;
 
     /// <summary>Returns the task's id and title.</summary>
     /// <returns>The id and title.</returns>

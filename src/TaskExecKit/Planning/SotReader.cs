@@ -14,8 +14,8 @@ internal static partial class SotReader
     {
         // Lines are read as they are needed rather than split up front: a list of every line
         // would stay alive (and be copied by the GC) for the whole read.
-        return SotV2Reader.IsV2(Lines(text))
-            ? SotV2Reader.Read(Lines(text), file, source, now)
+        return SotV2Reader.IsV2(text)
+            ? SotV2Reader.Read(text, file, source, now)
             : ReadV1(Lines(text), file, source, now);
     }
 

@@ -16,17 +16,24 @@ internal static partial class SotV2Reader
 
     internal const int MaxRetries = 100;
 
-    internal static bool IsV2(IEnumerable<string> lines)
+    /// <summary>The form of a task's timeout, for the plan readers' diagnostics.</summary>
+    internal const string ExpectedTimeout = "a whole number followed by ms, s, m or h (e.g. 250ms, 30s, 5m, 1h)";
+
+    /// <summary>Reads a task's timeout (sot.md or plan.json): a <see cref="Duration"/>, trimmed, longer than zero.</summary>
+    internal static bool TryParseTimeout(ReadOnlySpan<char> text, out TimeSpan value)
+        => Duration.TryParse(text.Trim(), out value) && value > TimeSpan.Zero;
+
+    internal static bool IsV2(string text)
     {
         var fence = new Fence();
-        foreach (string line in lines)
+        foreach (ReadOnlySpan<char> line in new LineReader(text))
         {
             if (fence.Skip(line))
             {
                 continue;
             }
 
-            if (line.Contains('`', StringComparison.Ordinal) && TaskItem().IsMatch(line))
+            if (line.Contains('`') && TryReadTaskItem(line, out _))
             {
                 return true;
             }
@@ -35,7 +42,7 @@ internal static partial class SotV2Reader
         return false;
     }
 
-    internal static Plan Read(IEnumerable<string> lines, string? file, string? source, DateTimeOffset now)
+    internal static Plan Read(string text, string? file, string? source, DateTimeOffset now)
     {
         var diagnostics = new List<PlanDiagnostic>();
         var queueOrder = new List<string>();
@@ -44,27 +51,32 @@ internal static partial class SotV2Reader
         string queue = DefaultQueue;
         SourceLocation currentQueueAt = new(file, 1, 1);
         var fence = new Fence();
-        TaskDraft? draft = null;
+
+        // The tasks whose nested block is still open, outermost first; each holds its slot in
+        // its queue's list, so tasks stay in file order whatever order their blocks close in.
+        var open = new List<TaskDraft>();
+        var shared = new SharedValues();
 
         int lineNo = 0;
-        foreach (string line in lines)
+        foreach (ReadOnlySpan<char> line in new LineReader(text))
         {
             lineNo++;
-            if (fence.Skip(line))
+            if (fence.Skip(line, nested: open.Count > 0))
             {
-                // Fenced lines are never tasks; a fence at or left of the task's indent ends its block.
-                if (draft is not null && line.Trim().Length > 0 && IndentWidth(LeadingWhitespace(line)) <= draft.Indent)
+                // Fenced lines are never tasks; a fence at or left of a task's indent ends its block.
+                if (open.Count > 0 && !line.IsWhiteSpace())
                 {
-                    Finish();
+                    CloseFrom(IndentWidth(LeadingWhitespace(line)));
                 }
 
                 continue;
             }
 
-            var heading = Heading().Match(line);
+            // Only a line whose first non-space character is '#' can be a heading; most lines are not.
+            var heading = line.TrimStart(' ').StartsWith('#') ? Heading().Match(line.ToString()) : Match.Empty;
             if (heading.Success)
             {
-                Finish();
+                CloseFrom(0);
                 string name = TrimClosingHashes(heading.Groups[2].Value);
                 if (name.Length > 0)
                 {
@@ -75,17 +87,28 @@ internal static partial class SotV2Reader
                 continue;
             }
 
-            var task = TaskItem().Match(line);
-            if (task.Success)
+            if (TryReadTaskItem(line, out var task))
             {
-                Finish();
-                draft = new TaskDraft(
-                    task.Groups["id"].Value,
-                    CleanTitle(task.Groups["title"].Value),
+                int indent = IndentWidth(line[..task.IndentLength]);
+                CloseFrom(indent);
+                if (!queueTasks.TryGetValue(queue, out var list))
+                {
+                    list = [];
+                    queueTasks[queue] = list;
+                    queueOrder.Add(queue);
+                }
+
+                open.Add(new TaskDraft(
+                    line.Slice(task.IdStart, task.IdLength).ToString(),
+                    CleanTitle(line[task.TitleStart..]),
                     queue,
-                    task.Groups["done"].Value is "x" or "X",
-                    IndentWidth(task.Groups["indent"].Value),
-                    new SourceLocation(file, lineNo, task.Groups["indent"].Length + 1));
+                    task.Done,
+                    indent,
+                    new SourceLocation(file, lineNo, task.IndentLength + 1),
+                    list,
+                    list.Count,
+                    shared));
+                list.Add(null!);
                 if (!queueAt.ContainsKey(queue))
                 {
                     queueAt[queue] = currentQueueAt;
@@ -94,22 +117,23 @@ internal static partial class SotV2Reader
                 continue;
             }
 
-            if (draft is null || string.IsNullOrWhiteSpace(line))
+            if (open.Count == 0 || line.IsWhiteSpace())
             {
                 continue;
             }
 
-            var indent = LeadingWhitespace(line);
-            if (IndentWidth(indent) <= draft.Indent)
+            // A line ends the blocks of the tasks at or right of its indent; it belongs to the
+            // innermost task left of it.
+            CloseFrom(IndentWidth(LeadingWhitespace(line)));
+            if (open.Count == 0)
             {
-                Finish();
                 continue;
             }
 
             if (TryReadAttribute(line, out int keyStart, out int keyLength, out int valueStart))
             {
-                draft.Add(
-                    KnownKey(line.AsSpan(keyStart, keyLength)) ?? line.Substring(keyStart, keyLength).ToLowerInvariant(),
+                open[^1].Add(
+                    KnownKey(line.Slice(keyStart, keyLength)) ?? line.Slice(keyStart, keyLength).ToString().ToLowerInvariant(),
                     line[valueStart..],
                     new SourceLocation(file, lineNo, keyStart + 1),
                     diagnostics);
@@ -118,27 +142,18 @@ internal static partial class SotV2Reader
             // Other nested lines (notes, plain text) belong to the task and are not read.
         }
 
-        Finish();
+        CloseFrom(0);
         var queues = queueOrder.Select(name => new PlanQueue(name, queueTasks[name], queueAt[name])).ToList();
         return new Plan(2, source, now, queues, file, diagnostics);
 
-        void Finish()
+        // Builds every open task whose indent is at or right of the given one (innermost first).
+        void CloseFrom(int indent)
         {
-            if (draft is null)
+            while (open.Count > 0 && open[^1].Indent >= indent)
             {
-                return;
+                open[^1].Build();
+                open.RemoveAt(open.Count - 1);
             }
-
-            var built = draft.Build(diagnostics);
-            if (!queueTasks.TryGetValue(built.Queue, out var list))
-            {
-                list = [];
-                queueTasks[built.Queue] = list;
-                queueOrder.Add(built.Queue);
-            }
-
-            list.Add(built);
-            draft = null;
         }
     }
 
@@ -148,7 +163,7 @@ internal static partial class SotV2Reader
     /// (lines never hold \n or \r), written by hand because a regex match and its groups
     /// cost several hundred bytes on every attribute line.
     /// </summary>
-    internal static bool TryReadAttribute(string line, out int keyStart, out int keyLength, out int valueStart)
+    internal static bool TryReadAttribute(ReadOnlySpan<char> line, out int keyStart, out int keyLength, out int valueStart)
     {
         keyStart = keyLength = valueStart = 0;
         int i = 0;
@@ -213,18 +228,15 @@ internal static partial class SotV2Reader
         return null;
     }
 
-    private static string CleanTitle(string rest)
+    private static string CleanTitle(ReadOnlySpan<char> rest)
     {
-        string title = rest.Trim();
-        foreach (string separator in new[] { "—", "–", "-", ":" })
+        ReadOnlySpan<char> title = rest.Trim();
+        if (title.Length > 0 && title[0] is '—' or '–' or '-' or ':')
         {
-            if (title.StartsWith(separator, StringComparison.Ordinal))
-            {
-                return title[separator.Length..].TrimStart();
-            }
+            return title[1..].TrimStart().ToString();
         }
 
-        return title;
+        return title.ToString();
     }
 
     private static string TrimClosingHashes(string text)
@@ -240,7 +252,7 @@ internal static partial class SotV2Reader
         return end < t.Length && (end == 0 || t[end - 1] == ' ') ? t[..end].TrimEnd() : t;
     }
 
-    private static string LeadingWhitespace(string line)
+    private static ReadOnlySpan<char> LeadingWhitespace(ReadOnlySpan<char> line)
     {
         int n = 0;
         while (n < line.Length && line[n] is ' ' or '\t')
@@ -251,7 +263,7 @@ internal static partial class SotV2Reader
         return line[..n];
     }
 
-    private static int IndentWidth(string indent)
+    private static int IndentWidth(ReadOnlySpan<char> indent)
     {
         int width = 0;
         foreach (char c in indent)
@@ -262,16 +274,168 @@ internal static partial class SotV2Reader
         return width;
     }
 
-    private static string Unquote(string value)
+    private static ReadOnlySpan<char> Unquote(ReadOnlySpan<char> value)
     {
-        string v = value.Trim();
-        return v.Length >= 2 && v[0] == '`' && v[^1] == '`' && v.IndexOf('`', 1) == v.Length - 1 ? v[1..^1].Trim() : v;
+        ReadOnlySpan<char> v = value.Trim();
+        return v.Length >= 2 && v[0] == '`' && v[^1] == '`' && v[1..].IndexOf('`') == v.Length - 2 ? v[1..^1].Trim() : v;
+    }
+
+    /// <summary>
+    /// Reads a task item line: exactly what
+    /// <c>^(?&lt;indent&gt;[ \t]*)[-*+][ \t]+\[(?&lt;done&gt;[ xX])\][ \t]+`(?&lt;id&gt;[A-Z][A-Z0-9]*-[0-9]+)`(?&lt;title&gt;.*)$</c>
+    /// matches (lines never hold \n or \r), by hand: a regex match and its groups cost several
+    /// hundred bytes on every task line.
+    /// </summary>
+    internal static bool TryReadTaskItem(ReadOnlySpan<char> line, out TaskLine task)
+    {
+        task = default;
+        int i = 0;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        int indent = i;
+        if (i == line.Length || line[i] is not ('-' or '*' or '+'))
+        {
+            return false;
+        }
+
+        int spaces = ++i;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        if (i == spaces || i + 2 >= line.Length || line[i] != '[' || line[i + 1] is not (' ' or 'x' or 'X') || line[i + 2] != ']')
+        {
+            return false;
+        }
+
+        bool done = line[i + 1] is 'x' or 'X';
+        spaces = i += 3;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        if (i == spaces || i == line.Length || line[i] != '`')
+        {
+            return false;
+        }
+
+        int idStart = ++i;
+        if (i == line.Length || !char.IsAsciiLetterUpper(line[i]))
+        {
+            return false;
+        }
+
+        i++;
+        while (i < line.Length && (char.IsAsciiLetterUpper(line[i]) || char.IsAsciiDigit(line[i])))
+        {
+            i++;
+        }
+
+        if (i == line.Length || line[i] != '-')
+        {
+            return false;
+        }
+
+        int digits = ++i;
+        while (i < line.Length && char.IsAsciiDigit(line[i]))
+        {
+            i++;
+        }
+
+        if (i == digits || i == line.Length || line[i] != '`')
+        {
+            return false;
+        }
+
+        task = new TaskLine(indent, done, idStart, i - idStart, i + 1);
+        return true;
+    }
+
+    /// <summary>
+    /// The lines of a text as spans, without a string per line: the same lines as
+    /// <see cref="SotReader.Lines"/> (\n, \r\n and \r end a line; a leading BOM is skipped).
+    /// </summary>
+    internal ref struct LineReader(string text)
+    {
+        private int _next = text.Length > 0 && text[0] == '\uFEFF' ? 1 : 0;
+
+        public ReadOnlySpan<char> Current { get; private set; }
+
+        public readonly LineReader GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            if (_next >= text.Length)
+            {
+                return false;
+            }
+
+            ReadOnlySpan<char> rest = text.AsSpan(_next);
+            int end = rest.IndexOfAny('\n', '\r');
+            if (end < 0)
+            {
+                Current = rest;
+                _next = text.Length;
+                return true;
+            }
+
+            Current = rest[..end];
+            _next += end + (rest[end] == '\r' && end + 1 < rest.Length && rest[end + 1] == '\n' ? 2 : 1);
+            return true;
+        }
+    }
+
+    /// <summary>Where the parts of a task item line are.</summary>
+    internal readonly record struct TaskLine(int IndentLength, bool Done, int IdStart, int IdLength, int TitleStart);
+
+    /// <summary>Values many tasks repeat (agent names, layers, effects), read once per file and shared.</summary>
+    private sealed class SharedValues
+    {
+        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (Capability? Capability, string Error)> _effects = new(StringComparer.Ordinal);
+
+        public string String(ReadOnlySpan<char> value)
+        {
+            if (value.Length > 64)
+            {
+                return value.ToString();
+            }
+
+            var lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(value, out string? shared))
+            {
+                shared = value.ToString();
+                _strings[shared] = shared;
+            }
+
+            return shared;
+        }
+
+        public bool Effect(ReadOnlySpan<char> text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Capability? capability, out string error)
+        {
+            var lookup = _effects.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(text, out var parsed))
+            {
+                string key = text.ToString();
+                parsed = Capability.TryParse(key, out var c, out string e) ? (c, string.Empty) : (null, e);
+                _effects[key] = parsed;
+            }
+
+            capability = parsed.Capability;
+            error = parsed.Error;
+            return capability is not null;
+        }
     }
 
     /// <summary>A task read so far: its line and the attributes under it.</summary>
-    private sealed class TaskDraft(string id, string title, string queue, bool done, int indent, SourceLocation at)
+    private sealed class TaskDraft(string id, string title, string queue, bool done, int indent, SourceLocation at, List<PlanTask> list, int slot, SharedValues shared)
     {
-        private readonly Dictionary<string, SourceLocation> _locations = new(StringComparer.Ordinal);
+        private AttributeLocations? _locations;
         private string? _agent;
         private IReadOnlyList<string>? _run;
         private List<string>? _needs;
@@ -283,7 +447,7 @@ internal static partial class SotV2Reader
 
         public int Indent => indent;
 
-        public void Add(string key, string rawValue, SourceLocation where, List<PlanDiagnostic> diagnostics)
+        public void Add(string key, ReadOnlySpan<char> rawValue, SourceLocation where, List<PlanDiagnostic> diagnostics)
         {
             if (Array.IndexOf(KnownKeys, key) < 0)
             {
@@ -291,13 +455,15 @@ internal static partial class SotV2Reader
                 return;
             }
 
-            if (!_locations.TryAdd(key, where))
+            _locations ??= new AttributeLocations(where.File);
+            if (!_locations.TryAdd(AttributeLocations.IndexOf(key), where.Line, where.Column))
             {
-                Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} gives '{key}' more than once (first on line {_locations[key].Line})");
+                _locations.TryGet(key, out var first);
+                Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} gives '{key}' more than once (first on line {first.Line})");
                 return;
             }
 
-            string value = Unquote(rawValue);
+            ReadOnlySpan<char> value = Unquote(rawValue);
             if (value.Length == 0)
             {
                 Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} has an empty '{key}'");
@@ -307,16 +473,16 @@ internal static partial class SotV2Reader
             switch (key)
             {
                 case "agent":
-                    _agent = value;
+                    _agent = shared.String(value);
                     break;
                 case "layer":
-                    _layer = value;
+                    _layer = shared.String(value);
                     break;
                 case "description":
-                    _description = value;
+                    _description = value.ToString();
                     break;
                 case "run":
-                    if (CommandLine.TryParse(value, out var argv, out string argvError))
+                    if (CommandLine.TryParse(value.ToString(), out var argv, out string argvError))
                     {
                         _run = argv;
                     }
@@ -328,14 +494,28 @@ internal static partial class SotV2Reader
                     break;
                 case "needs":
                     _needs = [];
-                    var notIds = new List<string>();
-                    foreach (string item in value.Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    List<string>? notIds = null;
+                    foreach (var range in value.SplitAny(", \t"))
                     {
-                        string dep = item.Trim('`');
-                        (IdPattern().IsMatch(dep) ? _needs : notIds).Add(dep);
+                        // As string.Split with RemoveEmptyEntries | TrimEntries, then Trim('`').
+                        ReadOnlySpan<char> item = value[range].Trim();
+                        if (item.IsEmpty)
+                        {
+                            continue;
+                        }
+
+                        ReadOnlySpan<char> dep = item.Trim('`');
+                        if (IdPattern().IsMatch(dep))
+                        {
+                            _needs.Add(dep.ToString());
+                        }
+                        else
+                        {
+                            (notIds ??= []).Add(dep.ToString());
+                        }
                     }
 
-                    if (notIds.Count > 0)
+                    if (notIds is not null)
                     {
                         Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} needs {string.Join(", ", notIds.Select(n => $"'{n}'"))}, which {(notIds.Count == 1 ? "is not a task id" : "are not task ids")} (like TASK-001); separate ids with commas");
                     }
@@ -343,9 +523,15 @@ internal static partial class SotV2Reader
                     break;
                 case "effects":
                     _effects = [];
-                    foreach (string item in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    foreach (var range in value.Split(','))
                     {
-                        if (Capability.TryParse(item.Trim('`'), out var capability, out string effectError))
+                        ReadOnlySpan<char> item = value[range].Trim();
+                        if (item.IsEmpty)
+                        {
+                            continue;
+                        }
+
+                        if (shared.Effect(item.Trim('`'), out var capability, out string effectError))
                         {
                             _effects.Add(capability);
                         }
@@ -357,13 +543,13 @@ internal static partial class SotV2Reader
 
                     break;
                 case "timeout":
-                    if (Duration.TryParse(value, out var timeout))
+                    if (TryParseTimeout(value, out var timeout))
                     {
                         _timeout = timeout;
                     }
                     else
                     {
-                        Report(PlanDiagnosticCodes.MalformedDuration, $"task {id} has timeout '{value}', which is not {Duration.Expected}");
+                        Report(PlanDiagnosticCodes.MalformedDuration, $"task {id} has timeout '{value}', which is not {ExpectedTimeout}");
                     }
 
                     break;
@@ -383,10 +569,10 @@ internal static partial class SotV2Reader
             void Report(string code, string message) => diagnostics.Add(new PlanDiagnostic(code, message, where, id));
         }
 
-        public PlanTask Build(List<PlanDiagnostic> diagnostics)
+        /// <summary>Puts the task in its slot of its queue's list.</summary>
+        public void Build()
         {
-            _ = diagnostics;
-            return new PlanTask(
+            list[slot] = new PlanTask(
                 id,
                 title.Length == 0 ? id : title,
                 queue,
@@ -400,7 +586,7 @@ internal static partial class SotV2Reader
                 _description,
                 done,
                 at,
-                _locations.Count == 0 ? null : _locations);
+                _locations);
         }
     }
 
@@ -409,12 +595,19 @@ internal static partial class SotV2Reader
     {
         private char _char;
         private int _length;
+        private bool _nested;
 
-        /// <summary>Returns true when the line opens, closes or is inside a fence.</summary>
-        public bool Skip(string line)
+        /// <summary>
+        /// Returns true when the line opens, closes or is inside a fence. At the top level a fence
+        /// line is indented at most 3 spaces (more is an indented code line); inside a task's nested
+        /// block (<paramref name="nested"/>) a fence line opens a fence at any indentation, and a
+        /// fence opened there closes at any indentation.
+        /// </summary>
+        public bool Skip(ReadOnlySpan<char> line, bool nested = false)
         {
-            ReadOnlySpan<char> t = line.AsSpan().TrimStart(' ');
-            if (line.Length - t.Length > 3)
+            bool anyIndent = _length > 0 ? _nested : nested;
+            ReadOnlySpan<char> t = anyIndent ? line.TrimStart(" \t") : line.TrimStart(' ');
+            if (!anyIndent && line.Length - t.Length > 3)
             {
                 return _length > 0;
             }
@@ -435,6 +628,7 @@ internal static partial class SotV2Reader
                 {
                     _char = c;
                     _length = run;
+                    _nested = nested;
                     return true;
                 }
 
@@ -452,9 +646,6 @@ internal static partial class SotV2Reader
 
     [GeneratedRegex(@"^[A-Z][A-Z0-9]*-[0-9]+$", RegexOptions.CultureInvariant)]
     internal static partial Regex IdPattern();
-
-    [GeneratedRegex(@"^(?<indent>[ \t]*)[-*+][ \t]+\[(?<done>[ xX])\][ \t]+`(?<id>[A-Z][A-Z0-9]*-[0-9]+)`(?<title>.*)$", RegexOptions.CultureInvariant)]
-    private static partial Regex TaskItem();
 
 
     [GeneratedRegex(@"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$", RegexOptions.CultureInvariant)]

@@ -1,3 +1,6 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using TaskExecKit.Effects;
 
 namespace TaskExecKit.Tests.Effects;
@@ -33,6 +36,11 @@ public sealed class CapabilityTests
     [InlineData("net:host:65536")]
     [InlineData("net:host:http")]
     [InlineData("net:[::1")]
+    [InlineData("net:[[x]")]
+    [InlineData("net:a[::1]:80")]
+    [InlineData("net:[a]b]")]
+    [InlineData("net:x]")]
+    [InlineData("net:[a b]:80")]
     public void Parse_Malformed_ThrowsFormatExceptionSayingWhy(string text)
     {
         var ex = Assert.Throws<FormatException>(() => Capability.Parse(text));
@@ -48,4 +56,32 @@ public sealed class CapabilityTests
         Assert.Equal(Capability.Network("h", 1), Capability.Parse("net:h:1"));
         Assert.NotEqual(Capability.FileRead("/srv/data"), Capability.FileWrite("/srv/data"));
     }
+
+    [Theory]
+    [InlineData("net:[[x]")]
+    [InlineData("net:a[::1]:80")]
+    public void Parse_HostWithBracketsOutsideIpv6Literal_SaysWhatIsWrong(string text)
+    {
+        var ex = Assert.Throws<FormatException>(() => Capability.Parse(text));
+
+        Assert.Contains("'['", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Property(MaxTest = 2000)]
+    public Property Parse_ToStringOfAnyParsedCapability_GivesItBack() => Prop.ForAll(CapabilityTexts.ToArbitrary(), text =>
+    {
+        if (!Capability.TryParse(text, out var capability))
+        {
+            return true;
+        }
+
+        return Capability.TryParse(capability.ToString(), out var back) && back == capability;
+    });
+
+    // Mostly net: texts built from the characters that matter to hosts and ports, plus the other kinds.
+    private static readonly Gen<string> CapabilityTexts =
+        from kind in Gen.Elements("net:", "net:", "net:", "net:[", "process:", "fs.read:", "tool:", "env:", "")
+        from length in Gen.Choose(0, 12)
+        from chars in Gen.ArrayOf(Gen.Elements('a', 'b', '1', '8', '0', ':', ':', '[', ']', '.', ' ', '\t', '-', '\u00a0', ','), length)
+        select kind + new string(chars);
 }

@@ -83,4 +83,35 @@ public sealed class PlanAnalysisTests
         Assert.Empty(analysis.CriticalPath);
         Assert.Equal(TimeSpan.Zero, analysis.EstimateWallTime(4));
     }
+
+    [Fact]
+    public void Analyze_HugeChainedTimeouts_SaturateInsteadOfGoingNegative()
+    {
+        var plan = Plan.ParseSot("- [ ] `A-1` a\n  - timeout: 200000000h\n- [ ] `A-2` b\n  - needs: A-1\n  - timeout: 200000000h\n- [ ] `A-3` c\n  - timeout: 200000000h\n");
+        Assert.True(plan.Validate().IsValid);
+
+        var analysis = plan.Analyze();
+
+        var max = TimeSpan.FromTicks(long.MaxValue);
+        Assert.Equal(max, analysis.TotalWork);
+        Assert.Equal(max, analysis.CriticalPathLength);
+        Assert.Equal(["A-1", "A-2"], analysis.CriticalPath.Select(t => t.Id));
+        Assert.Equal(max, analysis.EstimateWallTime(1));
+        Assert.Equal(max, analysis.EstimateWallTime(2));
+        Assert.Equal(max, analysis.EstimateWallTime(8));
+    }
+
+    [Fact]
+    public void Analyze_NegativeHistory_CountsAsNoTime()
+    {
+        var plan = Plan.Builder().Task("a").Task("b", t => t.Needs("a")).Build();
+        var options = new PlanAnalysisOptions();
+        options.History["a"] = TimeSpan.FromSeconds(-5);
+
+        var analysis = plan.Analyze(options);
+
+        Assert.Equal(TimeSpan.FromSeconds(1), analysis.TotalWork);
+        Assert.Equal(TimeSpan.FromSeconds(1), analysis.CriticalPathLength);
+        Assert.Equal(TimeSpan.FromSeconds(1), analysis.EstimateWallTime(1));
+    }
 }

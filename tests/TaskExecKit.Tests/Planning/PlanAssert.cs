@@ -40,6 +40,34 @@ internal static class PlanAssert
         Assert.Equal(expected.IsDone, actual.IsDone);
     }
 
+    /// <summary>Everything a read plan holds, as text: tasks, locations (attributes too) and diagnostics.</summary>
+    public static string Describe(Plan plan)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"v{plan.Version} {plan.Source} {plan.GeneratedAt:O}\n");
+        foreach (var queue in plan.Queues)
+        {
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"queue {queue.Name} @{queue.Location}\n");
+            foreach (var t in queue.Tasks)
+            {
+                sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"{t.Id}|{t.Title}|{t.Queue}|{t.Layer}|{t.Agent}|{(t.Run is null ? "-" : string.Join("\u0001", t.Run))}|{string.Join(",", t.Needs)}|{string.Join(",", t.Effects)}|{t.Timeout}|{t.Retries}|{t.Description}|{t.IsDone}|@{t.Location}");
+                foreach (string key in AttributeLocations.Keys)
+                {
+                    sb.Append(System.Globalization.CultureInfo.InvariantCulture, $" {key}@{t.LocationOf(key)}");
+                }
+
+                sb.Append('\n');
+            }
+        }
+
+        foreach (var d in plan.ReadDiagnostics)
+        {
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"{d.Code} {d.Location} {d.TaskId} {d.Message}\n");
+        }
+
+        return sb.ToString();
+    }
+
     /// <summary>The legacy default layer of a task number, written from legacy-format.md.</summary>
     public static string LegacyLayer(string digits)
     {

@@ -132,4 +132,32 @@ public sealed class PlanJsonTests
         Assert.All(problems, p => Assert.Equal(path, p.Location?.File));
         Assert.All(problems, p => Assert.InRange(p.Location!.Value.Line, 4, 5));
     }
+
+    [Theory]
+    [InlineData("{\"version\": 2, \"x\": 1, \"queues\": [{\"name\": \"Q\", \"y\": [\"a\"], \"tasks\": [{\"id\": \"A-1\", \"z\": {}, \"run\": [\"say \\\"hi\\\"\", 1], \"needs\": \"B\", \"retries\": 1e3, \"done\": null, \"agent\": \"shell\", \"agent\": 5}]}], \"w\": null}")]
+    [InlineData("{\"queues\": [{\"tasks\": [{\"id\": \"A-1\"}], \"name\": \"Q\"}], \"version\": 2}")]
+    [InlineData("{\"version\": 2, \"queues\": [{\"name\": \"Q\", \"tasks\": [{\"id\": \"A-1\", \"effects\": [\"net:[[x]\", \"process:git\", \"net:[[x]\"], \"timeout\": \"0s\"}]}, {\"name\": \"R\", \"bogus\": 1, \"tasks\": []}]}")]
+    [InlineData("{\"version\": 1, \"source\": null, \"queues\": [{\"name\": \"Q\", \"tasks\": [{\"id\": \"TASK-001\", \"agent\": 5, \"bogus\": [1]}]}]}")]
+    [InlineData("{\"version\": 2, \"queues\": [{\"name\": \"Q\", \"tasks\": [{\"id\": \"A-1\", \"title\": 5}]}]}")]
+    [InlineData("{\"version\": 2, \"queues\": [{\"name\": \"Q\", \"tasks\": [{\"id\": \"A-1\"}]}]} x")]
+    [InlineData("{\"version\": 2, \"version\": 1, \"queues\": []}")]
+    [InlineData("{\n  \"version\": 2,\n  \"queues\": [{\"name\": \"Qé\u2028\", \"tasks\": [\n {\"id\": \"A-1\", \"needs\": [\"ü\"]}]}]}")]
+    public void Read_OnePassReader_GivesWhatTheTreeReaderGives(string json)
+    {
+        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(json);
+
+        Assert.Equal(Outcome(() => PlanJsonReader.ReadWithTree(utf8, "p.json")), Outcome(() => PlanJsonReader.Read(utf8, "p.json")));
+
+        static string Outcome(Func<Plan> read)
+        {
+            try
+            {
+                return PlanAssert.Describe(read());
+            }
+            catch (PlanParseException ex)
+            {
+                return $"throws {ex.Line}:{ex.Column} {ex.Message}";
+            }
+        }
+    }
 }

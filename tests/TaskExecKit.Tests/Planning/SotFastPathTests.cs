@@ -13,6 +13,13 @@ public sealed class SotFastPathTests
     private static readonly Regex AttributeRegex = new(
         @"^[ \t]*[-*+][ \t]+(?<key>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?<value>.*)$", RegexOptions.CultureInvariant);
 
+    // The task item pattern SotV2Reader used before it read task lines by hand.
+    private static readonly Regex TaskItemRegex = new(
+        @"^(?<indent>[ \t]*)[-*+][ \t]+\[(?<done>[ xX])\][ \t]+`(?<id>[A-Z][A-Z0-9]*-[0-9]+)`(?<title>.*)$", RegexOptions.CultureInvariant);
+
+    private static readonly string[] TaskFragments =
+        [" ", "\t", "-", "*", "+", "[ ]", "[x]", "[X]", "[", "]", "x", "`", "A", "Z9", "a", "-", "1", "42", "é", "TASK-001", "`TASK-1`", "title", "—", ""];
+
     private static readonly string[] Fragments =
         [" ", "  ", "\t", "-", "*", "+", ":", "_", ".", "agent", "Run", "x9", "9", "`", "[ ]", "é", "#", "\"echo\"", "a-b", ""];
 
@@ -35,6 +42,27 @@ public sealed class SotFastPathTests
         => Prop.ForAll(
             Gen.Elements(Fragments).ArrayOf().Select(parts => string.Concat(parts)).ToArbitrary(),
             Agrees);
+
+    [Theory]
+    [InlineData("- [ ] `TASK-1` title")]
+    [InlineData("\t* [X]\t`A9B-00` — x")]
+    [InlineData("+ [x] `A-1`")]
+    [InlineData("-[ ] `A-1`")]
+    [InlineData("- [ ]`A-1`")]
+    [InlineData("- [y] `A-1`")]
+    [InlineData("- [ ] `a-1`")]
+    [InlineData("- [ ] `A-`")]
+    [InlineData("- [ ] `A-1")]
+    [InlineData("- [ ] `A1`")]
+    [InlineData("- [")]
+    [InlineData("")]
+    public void TryReadTaskItem_KnownLines_AgreesWithRegex(string line) => Assert.True(TaskItemAgrees(line));
+
+    [Property(MaxTest = 3000)]
+    public Property TryReadTaskItem_AnyLine_AgreesWithRegex()
+        => Prop.ForAll(
+            Gen.Elements(TaskFragments).ArrayOf().Select(parts => string.Concat(parts)).ToArbitrary(),
+            TaskItemAgrees);
 
     [Fact]
     public void ParseSot_V1TasksLine_ReadsIdsAndColumns()
@@ -60,5 +88,22 @@ public sealed class SotFastPathTests
             || (match.Groups["key"].Index == keyStart
                 && match.Groups["key"].Length == keyLength
                 && match.Groups["value"].Value == line[valueStart..]);
+    }
+
+    private static bool TaskItemAgrees(string line)
+    {
+        var match = TaskItemRegex.Match(line);
+        bool read = SotV2Reader.TryReadTaskItem(line, out var task);
+        if (read != match.Success)
+        {
+            return false;
+        }
+
+        return !read
+            || (match.Groups["indent"].Length == task.IndentLength
+                && (match.Groups["done"].Value is "x" or "X") == task.Done
+                && match.Groups["id"].Index == task.IdStart
+                && match.Groups["id"].Length == task.IdLength
+                && match.Groups["title"].Value == line[task.TitleStart..]);
     }
 }

@@ -116,6 +116,8 @@ public sealed class SotV2ReaderTests
     [InlineData("effects: process", PlanDiagnosticCodes.MalformedEffect)]
     [InlineData("effects: disk:/tmp", PlanDiagnosticCodes.MalformedEffect)]
     [InlineData("effects: net:host:99999", PlanDiagnosticCodes.MalformedEffect)]
+    [InlineData("effects: net:[[x]", PlanDiagnosticCodes.MalformedEffect)]
+    [InlineData("effects: net:a[::1]:80", PlanDiagnosticCodes.MalformedEffect)]
     [InlineData("run: [\"a\", 1]", PlanDiagnosticCodes.MalformedArgv)]
     [InlineData("run: []", PlanDiagnosticCodes.MalformedArgv)]
     [InlineData("run: echo \"open", PlanDiagnosticCodes.MalformedArgv)]
@@ -159,5 +161,87 @@ public sealed class SotV2ReaderTests
         var plan = Plan.ParseSot("- [ ] `A-1` task\n  - run: `echo hello`\n");
 
         Assert.Equal(["echo", "hello"], plan.Tasks[0].Run);
+    }
+
+    [Fact]
+    public void ParseSot_FenceIndentedFourSpacesUnderATask_IsSkipped()
+    {
+        var plan = Plan.ParseSot("- [ ] `A-1` x\n    ```\n    - agent: nobody\n    ```\n");
+
+        var task = Assert.Single(plan.Tasks);
+        Assert.Null(task.Agent);
+        Assert.True(plan.Validate().IsValid);
+    }
+
+    [Fact]
+    public void ParseSot_AttributesAfterADeeplyIndentedFence_StillBelongToTheTask()
+    {
+        var plan = Plan.ParseSot("- [ ] `A-1` x\n      ~~~yaml\n      - agent: nobody\n      - [ ] `A-2` not a task\n\t  ~~~\n  - agent: noop\n");
+
+        var task = Assert.Single(plan.Tasks);
+        Assert.Equal("noop", task.Agent);
+        Assert.Equal(6, task.LocationOf("agent")?.Line);
+    }
+
+    [Fact]
+    public void ParseSot_FourSpaceFenceOutsideAnyTask_IsStillIndentedCode()
+    {
+        // At the top level a line indented 4+ spaces is indented code, not a fence: the task after it is read.
+        var plan = Plan.ParseSot("intro\n\n    ```\n- [ ] `A-1` x\n  - agent: noop\n");
+
+        Assert.Equal("noop", Assert.Single(plan.Tasks).Agent);
+    }
+
+    [Fact]
+    public void ParseSot_AttributeAfterANestedSubtask_BelongsToTheParent()
+    {
+        var plan = Plan.ParseSot("- [ ] `A-1` a\n  - [ ] `A-2` b\n  - agent: noop\n");
+
+        Assert.Equal(["A-1", "A-2"], plan.Tasks.Select(t => t.Id));
+        Assert.Equal("noop", plan.Tasks[0].Agent);
+        Assert.Equal(new SourceLocation(null, 3, 5), plan.Tasks[0].LocationOf("agent"));
+        Assert.Null(plan.Tasks[1].Agent);
+    }
+
+    [Fact]
+    public void ParseSot_AttributesBetweenNestedSubtasks_GoToTheInnermostOpenTaskLeftOfThem()
+    {
+        var plan = Plan.ParseSot(
+            "- [ ] `A-1` a\n  - [ ] `A-2` b\n    - [ ] `A-3` c\n      - timeout: 1s\n    - agent: shell\n  - retries: 2\n- [ ] `A-4` d\n  - agent: noop\n");
+
+        Assert.Equal(["A-1", "A-2", "A-3", "A-4"], plan.Tasks.Select(t => t.Id));
+        Assert.Equal(2, plan.Tasks[0].Retries);
+        Assert.Null(plan.Tasks[0].Agent);
+        Assert.Equal("shell", plan.Tasks[1].Agent);
+        Assert.Equal(TimeSpan.FromSeconds(1), plan.Tasks[2].Timeout);
+        Assert.Null(plan.Tasks[2].Agent);
+        Assert.Equal("noop", plan.Tasks[3].Agent);
+        Assert.True(plan.Validate().IsValid);
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("0ms")]
+    [InlineData("-1s")]
+    [InlineData("5 m")]
+    public void ParseSot_TimeoutNotPositive_IsMalformedDurationSayingTheForm(string timeout)
+    {
+        var plan = Plan.ParseSot($"- [ ] `A-1` x\n  - timeout: {timeout}\n");
+
+        var problem = Assert.Single(plan.Validate().Diagnostics);
+        Assert.Equal(PlanDiagnosticCodes.MalformedDuration, problem.Code);
+        Assert.Equal($"task A-1 has timeout '{timeout}', which is not a whole number followed by ms, s, m or h (e.g. 250ms, 30s, 5m, 1h)", problem.Message);
+    }
+
+    [Fact]
+    public void ParseJsonAndSot_TimeoutsUseTheSharedDurationReader()
+    {
+        // Same reader as configuration: any whole number that fits a TimeSpan (no 9-digit limit), trimmed.
+        var sot = Plan.ParseSot("- [ ] `A-1` x\n  - timeout: 1000000000ms\n");
+        var json = Plan.ParseJson("{\"version\": 2, \"queues\": [{\"name\": \"Q\", \"tasks\": [{\"id\": \"A-1\", \"timeout\": \" 90s \"}]}]}");
+
+        Assert.Equal(TimeSpan.FromMilliseconds(1_000_000_000), sot.Tasks[0].Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(90), json.Tasks[0].Timeout);
+        Assert.Contains("\"timeout\": \"90s\"", json.ToJson(), StringComparison.Ordinal);
     }
 }

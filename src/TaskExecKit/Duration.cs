@@ -1,16 +1,25 @@
 using System.Globalization;
 
-namespace TaskExecKit.Configuration;
+namespace TaskExecKit;
 
 /// <summary>
-/// Parses durations written as <c>&lt;integer&gt;&lt;unit&gt;</c> with unit <c>ms</c>, <c>s</c>,
-/// <c>m</c> or <c>h</c>: <c>250ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c>.
+/// Reads and writes durations written as <c>&lt;integer&gt;&lt;unit&gt;</c> with unit <c>ms</c>,
+/// <c>s</c>, <c>m</c> or <c>h</c>: <c>250ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c>. The one
+/// implementation behind configuration (which allows zero for some keys) and plans (whose
+/// readers add "must be positive" where they call it).
 /// </summary>
-internal static class DurationParser
+internal static class Duration
 {
-    /// <summary>The accepted form, for error messages.</summary>
+    /// <summary>The accepted form, for configuration's error messages.</summary>
     public const string Expected = "an integer followed by ms, s, m or h, like \"250ms\", \"30s\", \"5m\" or \"1h\"";
 
+    /// <summary>
+    /// Reads exactly <c>&lt;digits&gt;&lt;unit&gt;</c> (no sign, no spaces; the caller trims), zero
+    /// included; false for anything else or a duration too long for a <see cref="TimeSpan"/>.
+    /// </summary>
+    /// <param name="text">The text.</param>
+    /// <param name="value">The duration, when the text is one.</param>
+    /// <returns>True when the text is a duration.</returns>
     public static bool TryParse(ReadOnlySpan<char> text, out TimeSpan value)
     {
         value = default;

@@ -1,10 +1,9 @@
 using FsCheck;
 using FsCheck.Xunit;
-using TaskExecKit.Configuration;
 
-namespace TaskExecKit.Tests.Configuration;
+namespace TaskExecKit.Tests;
 
-public sealed class DurationParserTests
+public sealed class DurationTests
 {
     [Theory]
     [InlineData("250ms", 250)]
@@ -14,7 +13,7 @@ public sealed class DurationParserTests
     [InlineData("0s", 0)]
     public void TryParse_IntegerWithUnit_ReturnsTheDuration(string text, long milliseconds)
     {
-        Assert.True(DurationParser.TryParse(text, out var value));
+        Assert.True(Duration.TryParse(text, out var value));
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), value);
     }
 
@@ -32,7 +31,7 @@ public sealed class DurationParserTests
     [InlineData("1s ")]
     public void TryParse_Malformed_ReturnsFalse(string text)
     {
-        Assert.False(DurationParser.TryParse(text, out _));
+        Assert.False(Duration.TryParse(text, out _));
     }
 
     [Property]
@@ -41,13 +40,13 @@ public sealed class DurationParserTests
         var units = new[] { TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1) };
         var duration = units[unitIndex % units.Length] * amount.Get;
 
-        return DurationParser.TryParse(DurationParser.Format(duration), out var parsed) && parsed == duration;
+        return Duration.TryParse(Duration.Format(duration), out var parsed) && parsed == duration;
     }
 
     [Property]
     public bool TryParse_AnyString_NeverThrows(string? text)
     {
-        var parsed = DurationParser.TryParse(text ?? "", out var value);
+        var parsed = Duration.TryParse(text ?? "", out var value);
         return parsed || value == TimeSpan.Zero;
     }
 }
