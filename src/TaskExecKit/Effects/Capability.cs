@@ -78,8 +78,18 @@ public sealed record Capability
             throw new ArgumentOutOfRangeException(nameof(port), port, "A port is between 1 and 65535.");
         }
 
-        return new(CapabilityKind.Network, RequireTarget(host, nameof(host)), port);
+        string target = RequireTarget(host, nameof(host));
+        if (!IsWritableHost(target))
+        {
+            throw new ArgumentException($"Host '{target}' contains '[', ']' or whitespace; give an IPv6 address without brackets, e.g. \"::1\".", nameof(host));
+        }
+
+        return new(CapabilityKind.Network, target, port);
     }
+
+    /// <summary>A host never holds brackets or whitespace: either would be written back as text that reads as another capability.</summary>
+    private static bool IsWritableHost(string host)
+        => host.AsSpan().IndexOfAny('[', ']') < 0 && !host.Any(char.IsWhiteSpace);
 
     /// <summary>Grants calling the named tool.</summary>
     /// <param name="name">The tool's name.</param>
@@ -216,7 +226,7 @@ public sealed record Capability
 
         // A host never holds brackets (only an IPv6 literal is wrapped in one pair) or whitespace:
         // either would be written back as text that reads as a different capability.
-        if (host.AsSpan().IndexOfAny('[', ']') >= 0 || host.Any(char.IsWhiteSpace))
+        if (!IsWritableHost(host))
         {
             error = $"effect '{text}' has host '{host}', which contains '[', ']' or whitespace; wrap only an IPv6 address in brackets, as in net:[::1]:443";
             return false;

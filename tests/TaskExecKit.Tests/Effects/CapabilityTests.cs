@@ -85,3 +85,26 @@ public sealed class CapabilityTests
         from chars in Gen.ArrayOf(Gen.Elements('a', 'b', '1', '8', '0', ':', ':', '[', ']', '.', ' ', '\t', '-', '\u00a0', ','), length)
         select kind + new string(chars);
 }
+
+public sealed class CapabilityFactoryTests
+{
+    [Theory]
+    [InlineData("[::1]")]
+    [InlineData("a b")]
+    [InlineData("host]")]
+    public void Network_HostThatWouldNotReadBack_IsRejected(string host)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Capability.Network(host, 80));
+
+        Assert.Equal("host", ex.ParamName);
+    }
+
+    [Fact]
+    public void Network_Ipv6Host_WritesWithBracketsAndReadsBack()
+    {
+        var capability = Capability.Network("::1", 443);
+
+        Assert.Equal("net:[::1]:443", capability.ToString());
+        Assert.Equal(capability, Capability.Parse(capability.ToString()));
+    }
+}
