@@ -251,7 +251,7 @@ public sealed class AIAgentTests
 
         Assert.Equal(AgentStopReason.WallTimeBudget, response.StopReason);
         Assert.Contains("wall-time budget of 00:05:00", response.StopDetail, StringComparison.Ordinal);
-        Assert.True(response.ModelCalls <= 2);
+        Assert.Equal(2, response.ModelCalls);
     }
 
     [Fact]
