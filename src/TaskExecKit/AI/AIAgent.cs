@@ -86,6 +86,7 @@ public sealed class AIAgent
             functions.Add(GatedFunction.ForCustom(function, run));
         }
 
+        run.ToolNames = functions.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         using var pipeline = new ChatClientBuilder(new BorrowedChatClient(_client))
             .UseFunctionInvocation(configure: invoker =>
             {

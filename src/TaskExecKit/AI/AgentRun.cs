@@ -33,6 +33,9 @@ internal sealed class AgentRun
 
     internal string? AnsweringModel { get; private set; }
 
+    /// <summary>Gets or sets the names of the functions offered in this run.</summary>
+    internal IReadOnlySet<string>? ToolNames { get; set; }
+
     internal IReadOnlyList<AgentToolCall> ToolCalls
     {
         get
@@ -98,10 +101,19 @@ internal sealed class AgentRun
                 $"The run used {InputTokens + OutputTokens} tokens, over the token budget of {maxTokens}; it was stopped after model call {ModelCalls}."));
         }
 
-        bool wantsTools = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Any();
-        if (wantsTools && ModelCalls >= Agent.MaxIterations)
+        var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
+        if (calls.Count > 0 && ModelCalls >= Agent.MaxIterations)
         {
             throw new AgentBoundReachedException(AgentStopReason.MaxIterations, IterationsDetail());
+        }
+
+        // The function invoker answers a call to a tool the agent does not have; record it too.
+        foreach (var call in calls)
+        {
+            if (ToolNames?.Contains(call.Name) != true)
+            {
+                RecordToolCall(new AgentToolCall(call.Name, string.Empty, ToolCallOutcome.Failed, "the agent has no tool of this name"));
+            }
         }
     }
 

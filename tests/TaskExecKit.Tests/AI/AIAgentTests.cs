@@ -367,4 +367,38 @@ public sealed class AIAgentTests
         Assert.True(result.Length <= 16 * 1024, $"result has {result.Length} characters");
         Assert.Equal(ToolCallOutcome.Succeeded, Assert.Single(response.ToolCalls).Outcome);
     }
+
+    [Fact]
+    public async Task RunAsync_ModelCallsAToolTheAgentLacks_IsRecordedAsFailedAndNothingRuns()
+    {
+        using var model = new ScriptedChatClient(
+            _ => ScriptedChatClient.Call("c1", "delete_everything", []),
+            _ => ScriptedChatClient.Text("ok"));
+        AIAgent agent = AIAgent.Builder().ChatClient(model).Tools(new FileTool()).Build();
+
+        AgentResponse response = await agent.RunAsync("clean up");
+
+        Assert.Equal(new AgentToolCall("delete_everything", string.Empty, ToolCallOutcome.Failed, "the agent has no tool of this name"), Assert.Single(response.ToolCalls));
+        Assert.Contains("not found", ScriptedChatClient.ResultsIn(model.Requests[1])[0], StringComparison.OrdinalIgnoreCase);
+        Assert.True(response.IsCompleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_ToolOutlastsTheWallTimeBudget_IsKilledAndTheRunStopsWithWallTimeBudget()
+    {
+        using var dir = new TempDirectory();
+        using var model = new ScriptedChatClient(
+            _ => ScriptedChatClient.Call("c1", "shell_run", new() { ["command"] = "sleep", ["args"] = new[] { "30" } }),
+            _ => ScriptedChatClient.Text("slept"));
+        AIAgent agent = AIAgent.Builder().ChatClient(model).Tools(new ShellTool()).Grant(Capability.Process("sleep")).BaseDirectory(dir.Path)
+            .Budget(new AgentBudget(MaxWallTime: TimeSpan.FromMilliseconds(500))).Build();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        AgentResponse response = await agent.RunAsync("sleep");
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        Assert.Equal(AgentStopReason.WallTimeBudget, response.StopReason);
+        Assert.Contains("wall-time budget", response.StopDetail, StringComparison.Ordinal);
+        Assert.Equal(ToolCallOutcome.Failed, Assert.Single(response.ToolCalls).Outcome);
+    }
 }
