@@ -127,7 +127,13 @@ public sealed class AIAgent
 
         if (reason != AgentStopReason.Completed)
         {
-            Telemetry?.RecordLimitHit("ai." + reason.ToString(), reason == AgentStopReason.TokenBudget ? run.InputTokens + run.OutputTokens : run.ModelCalls, Id);
+            double value = reason switch
+            {
+                AgentStopReason.TokenBudget => run.InputTokens + run.OutputTokens,
+                AgentStopReason.WallTimeBudget => Budget.MaxWallTime!.Value.TotalSeconds,
+                _ => run.ModelCalls,
+            };
+            Telemetry?.RecordLimitHit("ai." + reason.ToString(), value, Id);
         }
 
         return new AgentResponse(text, ProviderName, run.AnsweringModel ?? Model ?? ProviderName, new AgentUsage(run.InputTokens, run.OutputTokens),

@@ -292,6 +292,7 @@ public sealed class AIAgentTests
             Assert.Equal(15, e.Count);
             Assert.Null(e.Detail);
         });
+        Assert.DoesNotContain(events, e => e.Kind == TelemetryEventKind.LimitHit);
         var denied = Assert.Single(events, e => e.Kind == TelemetryEventKind.EffectDenied);
         Assert.StartsWith("fs.write:", denied.Name, StringComparison.Ordinal);
         Assert.DoesNotContain(events, e => (e.Detail + e.Reason + e.Name).Contains("canary", StringComparison.Ordinal));
@@ -400,5 +401,24 @@ public sealed class AIAgentTests
         Assert.Equal(AgentStopReason.WallTimeBudget, response.StopReason);
         Assert.Contains("wall-time budget", response.StopDetail, StringComparison.Ordinal);
         Assert.Equal(ToolCallOutcome.Failed, Assert.Single(response.ToolCalls).Outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_BoundReachedWithTelemetry_RecordsTheLimitHit()
+    {
+        using var dir = new TempDirectory();
+        await using var telemetry = new TelemetrySystem(new TelemetryOptions { RuntimeDirectory = dir.Combine("runtime"), DiscoverStore = false, WriteJsonLogs = false });
+        var ping = AIFunctionFactory.Create(() => "pong", "ping");
+        int call = 0;
+        using var model = new ScriptedChatClient(_ => ScriptedChatClient.Call("c" + ++call, "ping", [])) { UsagePerCall = (400, 200) };
+        AIAgent agent = AIAgent.Builder().Id("agent-limit").ChatClient(model).Tools(ping).Grant(Capability.Tool("ping"))
+            .Budget(new AgentBudget(MaxTokens: 1000)).Telemetry(telemetry).Build();
+
+        await agent.RunAsync("ping");
+        await telemetry.FlushAsync();
+
+        var hit = Assert.Single(await telemetry.GetEventsAsync(new EventQuery(TimeRange.LastHour, "agent-limit", [TelemetryEventKind.LimitHit])));
+        Assert.Equal("ai.TokenBudget", hit.Name);
+        Assert.Equal(1200, hit.Value);
     }
 }
