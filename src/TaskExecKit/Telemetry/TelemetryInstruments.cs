@@ -29,6 +29,8 @@ internal sealed class TelemetryInstruments : IDisposable
         LimitsHit = _meter.CreateCounter<long>("taskexeckit.limit.hit", "{limit}", "Limits that were hit.");
         Decisions = _meter.CreateCounter<long>("taskexeckit.decision.count", "{decision}", "Decisions recorded.");
         Tokens = _meter.CreateCounter<long>("taskexeckit.agent.tokens", "{token}", "Tokens used by model calls.");
+        ModelTokenUsage = _meter.CreateHistogram<long>("gen_ai.client.token.usage", "{token}", "Tokens per model call, tagged gen_ai.token.type input/output, gen_ai.provider.name and gen_ai.request.model.");
+        ModelCallDuration = _meter.CreateHistogram<double>("gen_ai.client.operation.duration", "s", "How long model calls took, tagged gen_ai.provider.name and gen_ai.request.model.");
         AgentDuration = _meter.CreateHistogram<double>("taskexeckit.agent.task.duration", "s", "Task durations of tracked agents, tagged with the agent.");
         _meter.CreateObservableGauge("taskexeckit.queue.depth", () => Volatile.Read(ref _queueDepth), "{task}", "Tasks waiting to run, as last reported by the executor.");
         _meter.CreateObservableCounter("taskexeckit.telemetry.events.produced", () => counters().Produced, "{event}", "Telemetry events recorded.");
@@ -60,6 +62,10 @@ internal sealed class TelemetryInstruments : IDisposable
     internal Counter<long> Decisions { get; }
 
     internal Counter<long> Tokens { get; }
+
+    internal Histogram<long> ModelTokenUsage { get; }
+
+    internal Histogram<double> ModelCallDuration { get; }
 
     internal Histogram<double> AgentDuration { get; }
 

@@ -348,6 +348,35 @@ public sealed class TelemetrySystem : IAsyncDisposable
         return Record(new TelemetryEvent { Kind = TelemetryEventKind.ModelCall, Timestamp = _time.GetUtcNow(), AgentId = agentId, Name = model, Count = tokens, Value = cost, Detail = text, TaskId = taskId });
     }
 
+    /// <summary>
+    /// Records one model call of an AI agent: provider, model, input and output tokens and latency.
+    /// Takes no prompt or response text. The event's <see cref="TelemetryEvent.Name"/> is the model,
+    /// <see cref="TelemetryEvent.Reason"/> the provider and <see cref="TelemetryEvent.Count"/> the tokens;
+    /// the latency and the input/output split go to the <c>gen_ai.client.operation.duration</c> and
+    /// <c>gen_ai.client.token.usage</c> instruments.
+    /// </summary>
+    /// <param name="call">The call.</param>
+    /// <returns>True when queued; false when dropped and counted.</returns>
+    public bool RecordModelCall(in ModelCallRecord call)
+    {
+        var providerTag = new KeyValuePair<string, object?>("gen_ai.provider.name", call.Provider);
+        var modelTag = new KeyValuePair<string, object?>("gen_ai.request.model", call.Model);
+        _instruments.Tokens.Add(call.InputTokens + call.OutputTokens);
+        _instruments.ModelTokenUsage.Record(call.InputTokens, providerTag, modelTag, new KeyValuePair<string, object?>("gen_ai.token.type", "input"));
+        _instruments.ModelTokenUsage.Record(call.OutputTokens, providerTag, modelTag, new KeyValuePair<string, object?>("gen_ai.token.type", "output"));
+        _instruments.ModelCallDuration.Record(call.Latency.TotalSeconds, providerTag, modelTag);
+        return Record(new TelemetryEvent
+        {
+            Kind = TelemetryEventKind.ModelCall,
+            Timestamp = _time.GetUtcNow(),
+            AgentId = call.AgentId,
+            Name = call.Model,
+            Reason = call.Provider,
+            Count = call.InputTokens + call.OutputTokens,
+            TaskId = call.TaskId,
+        });
+    }
+
     /// <summary>Reports how many tasks wait to run (published as <c>taskexeckit.queue.depth</c>; not persisted).</summary>
     /// <param name="depth">The queue depth.</param>
     public void RecordQueueDepth(int depth) => _instruments.SetQueueDepth(depth);

@@ -374,4 +374,64 @@ public sealed class TelemetrySystemTests
         Assert.Equal(Redactor.Mask, e.Name);
         Assert.Equal(new TelemetryCounters(1, 1, 0, 0), telemetry.Counters);
     }
+
+    [Fact]
+    public async Task RecordModelCall_AgentCall_RecordsProviderTokensAndLatencyButNoText()
+    {
+        using var dir = new TempDirectory();
+        await using var telemetry = new TelemetrySystem(Options(dir));
+        var seen = new List<(string Name, double Value, string? Type)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (i, l) =>
+            {
+                if (i.Meter.Name == "TaskExecKit" && i.Name.StartsWith("gen_ai.", StringComparison.Ordinal))
+                {
+                    l.EnableMeasurementEvents(i);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((i, v, tags, _) =>
+        {
+            string? type = null;
+            bool ours = false;
+            foreach (var tag in tags)
+            {
+                type = tag.Key == "gen_ai.token.type" ? tag.Value as string : type;
+                ours |= tag.Key == "gen_ai.provider.name" && Equals(tag.Value, "offline-test");
+            }
+
+            if (ours)
+            {
+                lock (seen) { seen.Add((i.Name, v, type)); }
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((i, v, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "gen_ai.provider.name" && Equals(tag.Value, "offline-test"))
+                {
+                    lock (seen) { seen.Add((i.Name, v, null)); }
+                }
+            }
+        });
+        listener.Start();
+
+        Assert.True(telemetry.RecordModelCall(new ModelCallRecord("agent-m", "offline-test", "model-y", 120, 30, TimeSpan.FromMilliseconds(250))));
+        await telemetry.FlushAsync();
+
+        var e = Assert.Single(await telemetry.GetEventsAsync(new EventQuery(TimeRange.LastHour, "agent-m")));
+        Assert.Equal(TelemetryEventKind.ModelCall, e.Kind);
+        Assert.Equal("model-y", e.Name);
+        Assert.Equal("offline-test", e.Reason);
+        Assert.Equal(150, e.Count);
+        Assert.Null(e.Detail);
+        lock (seen)
+        {
+            Assert.Contains(("gen_ai.client.token.usage", 120.0, "input"), seen);
+            Assert.Contains(("gen_ai.client.token.usage", 30.0, "output"), seen);
+            Assert.Contains(("gen_ai.client.operation.duration", 0.25, null), seen);
+        }
+    }
 }

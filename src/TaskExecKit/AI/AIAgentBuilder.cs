@@ -1,0 +1,264 @@
+using Microsoft.Extensions.AI;
+using TaskExecKit.AI;
+using TaskExecKit.Effects;
+using TaskExecKit.Telemetry;
+
+namespace TaskExecKit;
+
+/// <summary>
+/// Collects the options of an <see cref="AIAgent"/>; <see cref="Build"/> checks them and names the
+/// one that is missing or wrong. Nothing is granted unless <see cref="Grant(Capability[])"/> grants it.
+/// </summary>
+public sealed class AIAgentBuilder
+{
+    private readonly List<AgentTool> _tools = [];
+    private readonly List<AIFunction> _functions = [];
+    private readonly List<Capability> _grants = [];
+    private AIProvider? _provider;
+    private IChatClient? _client;
+    private string? _model;
+    private string? _instructions;
+    private string? _id;
+    private string? _baseDirectory;
+    private IReadOnlyList<OfflineRule>? _offlineRules;
+    private AgentBudget _budget = AgentBudget.Unbounded;
+    private int _maxIterations = 10;
+    private TimeProvider _timeProvider = System.TimeProvider.System;
+    private TelemetrySystem? _telemetry;
+
+    internal AIAgentBuilder()
+    {
+    }
+
+    /// <summary>Sets the provider. Only <see cref="AIProvider.Offline"/> is built in; the others need their package or <see cref="ChatClient"/>.</summary>
+    /// <param name="provider">The provider.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Provider(AIProvider provider)
+    {
+        _provider = provider;
+        return this;
+    }
+
+    /// <summary>Sets the model name sent with each request (for the offline provider, only a label).</summary>
+    /// <param name="model">The model, e.g. <c>claude-sonnet-4-5</c>.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Model(string model)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        _model = model;
+        return this;
+    }
+
+    /// <summary>Uses your own chat client (any Microsoft.Extensions.AI <see cref="IChatClient"/>); the agent does not dispose it.</summary>
+    /// <param name="client">The client.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder ChatClient(IChatClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+        return this;
+    }
+
+    /// <summary>Sets the rules of the offline provider, replacing <see cref="OfflineRule.Defaults"/>.</summary>
+    /// <param name="rules">The rules, tried in order.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder OfflineRules(params OfflineRule[] rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        _offlineRules = [.. rules];
+        return this;
+    }
+
+    /// <summary>Offers built-in tools to the model.</summary>
+    /// <param name="tools">The tools, e.g. <c>new ShellTool(), new FileTool()</c>.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Tools(params AgentTool[] tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        foreach (var tool in tools)
+        {
+            ArgumentNullException.ThrowIfNull(tool, nameof(tools));
+            _tools.Add(tool);
+        }
+
+        return this;
+    }
+
+    /// <summary>Offers your own functions to the model (e.g. from <see cref="AIFunctionFactory"/>); each runs only when <c>Capability.Tool(name)</c> is granted.</summary>
+    /// <param name="functions">The functions.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Tools(params AIFunction[] functions)
+    {
+        ArgumentNullException.ThrowIfNull(functions);
+        foreach (var function in functions)
+        {
+            ArgumentNullException.ThrowIfNull(function, nameof(functions));
+            _functions.Add(function);
+        }
+
+        return this;
+    }
+
+    /// <summary>Sets the system instructions sent before each prompt.</summary>
+    /// <param name="instructions">The instructions.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Instructions(string instructions)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instructions);
+        _instructions = instructions;
+        return this;
+    }
+
+    /// <summary>Grants effects to the agent's tools; everything else is denied.</summary>
+    /// <param name="capabilities">What to allow, e.g. <c>Capability.Process("git")</c>.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Grant(params Capability[] capabilities)
+    {
+        ArgumentNullException.ThrowIfNull(capabilities);
+        foreach (var capability in capabilities)
+        {
+            ArgumentNullException.ThrowIfNull(capability, nameof(capabilities));
+            _grants.Add(capability);
+        }
+
+        return this;
+    }
+
+    /// <summary>Sets the directory relative paths are read from, in grants and in tool calls; the current directory by default.</summary>
+    /// <param name="path">The directory.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder BaseDirectory(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _baseDirectory = path;
+        return this;
+    }
+
+    /// <summary>Sets the token and wall-time bounds of each run.</summary>
+    /// <param name="budget">The budget.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Budget(AgentBudget budget)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        _budget = budget;
+        return this;
+    }
+
+    /// <summary>Sets the largest number of model calls in one run (10 by default).</summary>
+    /// <param name="maxIterations">At least 1.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder MaxIterations(int maxIterations)
+    {
+        _maxIterations = maxIterations;
+        return this;
+    }
+
+    /// <summary>Sets the clock the wall-time budget, tool time limits and latencies are measured with.</summary>
+    /// <param name="timeProvider">The clock; <see cref="System.TimeProvider.System"/> by default.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder TimeProvider(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _timeProvider = timeProvider;
+        return this;
+    }
+
+    /// <summary>Records model calls, effect checks and bounds reached in a telemetry system (never prompt or response text).</summary>
+    /// <param name="telemetry">The telemetry system.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Telemetry(TelemetrySystem telemetry)
+    {
+        ArgumentNullException.ThrowIfNull(telemetry);
+        _telemetry = telemetry;
+        return this;
+    }
+
+    /// <summary>Sets the agent's id (a new one by default).</summary>
+    /// <param name="id">The id.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Id(string id)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        _id = id;
+        return this;
+    }
+
+    /// <summary>Checks the options and creates the agent.</summary>
+    /// <returns>The immutable agent.</returns>
+    /// <exception cref="InvalidOperationException">An option is missing or wrong; the message names it.</exception>
+    public AIAgent Build()
+    {
+        if (_maxIterations < 1)
+        {
+            throw new InvalidOperationException($"MaxIterations is {_maxIterations}; it must be at least 1.");
+        }
+
+        if (_budget.MaxTokens is <= 0)
+        {
+            throw new InvalidOperationException($"Budget MaxTokens is {_budget.MaxTokens}; it must be positive, or null for no token bound.");
+        }
+
+        if (_budget.MaxWallTime is { } wall && wall <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"Budget MaxWallTime is {wall}; it must be positive, or null for no time bound.");
+        }
+
+        if (_offlineRules is not null && _provider != AIProvider.Offline)
+        {
+            throw new InvalidOperationException("OfflineRules(...) was set, but the provider is not AIProvider.Offline; call Provider(AIProvider.Offline) or drop the rules.");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in _tools.SelectMany(t => t.FunctionNames).Concat(_functions.Select(f => f.Name)))
+        {
+            if (!names.Add(name))
+            {
+                throw new InvalidOperationException($"Two tools are named '{name}'; the model could not tell them apart. Give each tool once, with a unique name.");
+            }
+        }
+
+        IChatClient client;
+        string providerName;
+        if (_client is not null)
+        {
+            client = _client;
+            providerName = _provider is { } p ? Name(p) : _client.GetService<ChatClientMetadata>()?.ProviderName ?? "custom";
+        }
+        else
+        {
+            switch (_provider)
+            {
+                case null:
+                    throw new InvalidOperationException("No provider is set: call Provider(AIProvider.Offline) for the built-in offline provider, or ChatClient(...) to use your own IChatClient.");
+                case AIProvider.Offline:
+                    client = new OfflineChatClient(_offlineRules ?? OfflineRule.Defaults, _model ?? "offline");
+                    providerName = OfflineChatClient.ProviderName;
+                    break;
+                default:
+                    string package = "TaskExecKit.AI." + _provider.Value.ToString();
+                    throw new InvalidOperationException($"AIProvider.{_provider.Value} needs the {package} package; add it, or pass your own IChatClient with ChatClient(...).");
+            }
+        }
+
+        EffectPolicy policy;
+        try
+        {
+            policy = EffectPolicy.Builder().Grant(_grants).BaseDirectory(_baseDirectory ?? Environment.CurrentDirectory).Build();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException($"BaseDirectory is not usable: {ex.Message}", ex);
+        }
+
+        string id = _id ?? "ai-agent-" + Guid.NewGuid().ToString("N")[..12];
+        return new AIAgent(id, client, providerName, _model ?? (_client is null ? "offline" : null), [.. _tools], [.. _functions], _instructions, policy, _budget, _maxIterations, _timeProvider, _telemetry);
+    }
+
+    private static string Name(AIProvider provider) => provider switch
+    {
+        AIProvider.Offline => OfflineChatClient.ProviderName,
+        AIProvider.Anthropic => "anthropic",
+        AIProvider.OpenAI => "openai",
+        _ => "ollama",
+    };
+}

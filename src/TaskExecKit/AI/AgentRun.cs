@@ -1,0 +1,185 @@
+using System.Globalization;
+using Microsoft.Extensions.AI;
+using TaskExecKit.Effects;
+using TaskExecKit.Telemetry;
+
+namespace TaskExecKit.AI;
+
+/// <summary>
+/// The state of one <see cref="AIAgent"/> run: the effect gate every tool call passes, the tool
+/// calls made, the model calls and tokens counted against the bounds. One per run, never shared.
+/// </summary>
+internal sealed class AgentRun
+{
+    private readonly Lock _lock = new();
+    private readonly List<AgentToolCall> _toolCalls = [];
+    private readonly long _started;
+
+    internal AgentRun(AIAgent agent)
+    {
+        Agent = agent;
+        _started = agent.TimeProvider.GetTimestamp();
+    }
+
+    internal AIAgent Agent { get; }
+
+    internal int ModelCalls { get; private set; }
+
+    internal long InputTokens { get; private set; }
+
+    internal long OutputTokens { get; private set; }
+
+    internal string LastText { get; private set; } = string.Empty;
+
+    internal string? AnsweringModel { get; private set; }
+
+    /// <summary>Gets or sets the names of the functions offered in this run.</summary>
+    internal IReadOnlySet<string>? ToolNames { get; set; }
+
+    internal IReadOnlyList<AgentToolCall> ToolCalls
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _toolCalls];
+            }
+        }
+    }
+
+    /// <summary>Checks a tool's effect against the policy, audits it, and gives the resolved target when allowed.</summary>
+    internal bool Allow(Capability requested, out string? resolved)
+    {
+        bool allowed = Agent.Policy.Evaluate(requested, Environment.GetEnvironmentVariable("PATH"), out resolved);
+        Agent.Telemetry?.RecordEffect(requested.ToString(), resolved ?? requested.Target, allowed, allowed ? null : "not granted to the AI agent", Agent.Id);
+        return allowed;
+    }
+
+    internal void RecordToolCall(AgentToolCall call)
+    {
+        lock (_lock)
+        {
+            _toolCalls.Add(call);
+        }
+    }
+
+    /// <summary>Called before each model call: enforces the wall-time bound and the iteration backstop.</summary>
+    internal void BeforeModelCall()
+    {
+        var budget = Agent.Budget;
+        TimeSpan elapsed = Agent.TimeProvider.GetElapsedTime(_started);
+        if (budget.MaxWallTime is { } wall && elapsed >= wall)
+        {
+            throw new AgentBoundReachedException(AgentStopReason.WallTimeBudget, WallTimeDetail(wall));
+        }
+
+        if (ModelCalls >= Agent.MaxIterations)
+        {
+            throw new AgentBoundReachedException(AgentStopReason.MaxIterations, IterationsDetail());
+        }
+    }
+
+    /// <summary>Called after each model call: counts tokens, records telemetry, enforces the token and iteration bounds.</summary>
+    internal void AfterModelCall(ChatResponse response, TimeSpan latency)
+    {
+        ModelCalls++;
+        long input = response.Usage?.InputTokenCount ?? 0;
+        long output = response.Usage?.OutputTokenCount ?? 0;
+        InputTokens += input;
+        OutputTokens += output;
+        AnsweringModel = response.ModelId ?? AnsweringModel;
+        if (response.Text.Length > 0)
+        {
+            LastText = response.Text;
+        }
+
+        Agent.Telemetry?.RecordModelCall(new ModelCallRecord(Agent.Id, Agent.ProviderName, response.ModelId ?? Agent.Model ?? Agent.ProviderName, input, output, latency));
+
+        if (Agent.Budget.MaxTokens is { } maxTokens && InputTokens + OutputTokens > maxTokens)
+        {
+            throw new AgentBoundReachedException(AgentStopReason.TokenBudget, string.Create(CultureInfo.InvariantCulture,
+                $"The run used {InputTokens + OutputTokens} tokens, over the token budget of {maxTokens}; it was stopped after model call {ModelCalls}."));
+        }
+
+        var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
+        if (calls.Count > 0 && ModelCalls >= Agent.MaxIterations)
+        {
+            throw new AgentBoundReachedException(AgentStopReason.MaxIterations, IterationsDetail());
+        }
+
+        // The function invoker answers a call to a tool the agent does not have; record it too.
+        foreach (var call in calls)
+        {
+            if (ToolNames?.Contains(call.Name) != true)
+            {
+                RecordToolCall(new AgentToolCall(call.Name, string.Empty, ToolCallOutcome.Failed, "the agent has no tool of this name"));
+            }
+        }
+    }
+
+    internal static string WallTimeDetail(TimeSpan wall) => string.Create(CultureInfo.InvariantCulture,
+        $"The run took longer than the wall-time budget of {wall}; it was stopped.");
+
+    private string IterationsDetail() => string.Create(CultureInfo.InvariantCulture,
+        $"The model still asked for tools after {ModelCalls} model calls, the limit set by MaxIterations({Agent.MaxIterations}); the run was stopped and those tool calls did not run.");
+}
+
+/// <summary>Thrown inside the pipeline when a bound ends the run; <see cref="AIAgent"/> turns it into a result.</summary>
+internal sealed class AgentBoundReachedException : Exception
+{
+    internal AgentBoundReachedException(AgentStopReason reason, string detail)
+        : base(detail)
+    {
+        Reason = reason;
+    }
+
+    internal AgentStopReason Reason { get; }
+}
+
+/// <summary>The innermost middleware: bounds, token counting and model-call telemetry around the provider.</summary>
+internal sealed class AgentRunChatClient : DelegatingChatClient
+{
+    private readonly AgentRun _run;
+
+    internal AgentRunChatClient(IChatClient inner, AgentRun run)
+        : base(inner)
+    {
+        _run = run;
+    }
+
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        _run.BeforeModelCall();
+        long start = _run.Agent.TimeProvider.GetTimestamp();
+        ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        _run.AfterModelCall(response, _run.Agent.TimeProvider.GetElapsedTime(start));
+        return response;
+    }
+
+    /// <summary>Streams by asking for the whole response, so that the same bounds and counts apply.</summary>
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ChatResponse response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        foreach (var update in response.ToChatResponseUpdates())
+        {
+            yield return update;
+        }
+    }
+}
+
+/// <summary>Shields the agent's client from the per-run pipeline's disposal: the agent does not own a client it was given.</summary>
+internal sealed class BorrowedChatClient(IChatClient inner) : IChatClient
+{
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        => inner.GetResponseAsync(messages, options, cancellationToken);
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        => inner.GetStreamingResponseAsync(messages, options, cancellationToken);
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => inner.GetService(serviceType, serviceKey);
+
+    public void Dispose()
+    {
+        // The inner client belongs to whoever built the agent.
+    }
+}
