@@ -37,6 +37,7 @@ internal sealed class RunScheduler
     private CancellationTokenSource _stop = null!;
     private EvidenceWriter? _evidence;
     private string _runId = string.Empty;
+    private AgentRunInfo _runInfo = null!;
     private int _completedNodes;
     private int _finishedTasks;
     private int _stopReason;
@@ -92,6 +93,7 @@ internal sealed class RunScheduler
             _runId = startedAt.UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture) + "Z";
         }
 
+        _runInfo = new AgentRunInfo(_runId, _settings.WorkingDirectory, _settings.TimeProvider, _settings.Auditor);
         if (!_settings.DryRun)
         {
             // Each factory is called once per run; tasks share the agent.
@@ -349,11 +351,19 @@ internal sealed class RunScheduler
         var task = _graph.Tasks[node];
         _settings.Progress?.Report(new TaskProgress(TaskProgressKind.Started, task.Id, null, Volatile.Read(ref _finishedTasks), _graph.TaskCount));
         var startedAt = _settings.TimeProvider.GetUtcNow();
+        bool general = _evidence is not null || _settings.DryRun || (task.Timeout ?? _settings.DefaultTimeout) is not null || (task.Retries ?? _settings.DefaultRetries) != 0;
+        if (!general && _agentByTask[node] is NoOpAgent && _settings.Backend is InProcessBackend && !_stop.IsCancellationRequested)
+        {
+            // The noop agent (sealed, ours) only checks the token and succeeds: its context would
+            // never be read, so none is built. A cancelled run takes the general path below.
+            return new ValueTask<TaskRunResult>(Result(node, null, AgentResult.Success(), TaskRunStatus.Succeeded, null, 1, startedAt, _settings.TimeProvider.GetUtcNow()));
+        }
+
         TextWriter log = _evidence?.OpenLog(node) ?? TextWriter.Null;
         var extra = _extraGrants[node];
         var policy = extra.Length == 0 ? _settings.Policy : _settings.Policy.Merge(extra);
-        var context = new AgentContext(task, policy, _commands[node], log, _runId, _settings.WorkingDirectory, _settings.TimeProvider, _settings.Auditor);
-        if (_evidence is not null || _settings.DryRun || (task.Timeout ?? _settings.DefaultTimeout) is not null || (task.Retries ?? _settings.DefaultRetries) != 0)
+        var context = new AgentContext(task, policy, _commands[node], log, _runInfo);
+        if (general)
         {
             return ExecuteAsync(node, context, log, startedAt, null);
         }
@@ -472,9 +482,9 @@ internal sealed class RunScheduler
         return Result(node, context, result, status, reason, state?.Attempts ?? 1, startedAt, finishedAt);
     }
 
-    private TaskRunResult Result(int node, AgentContext context, AgentResult? result, TaskRunStatus status, string? reason, int attempts, DateTimeOffset startedAt, DateTimeOffset finishedAt)
+    private TaskRunResult Result(int node, AgentContext? context, AgentResult? result, TaskRunStatus status, string? reason, int attempts, DateTimeOffset startedAt, DateTimeOffset finishedAt)
     {
-        var recorded = result is { Commands.Count: > 0 } ? result.Commands : context.RecordedCommands;
+        var recorded = result is { Commands.Count: > 0 } ? result.Commands : context?.RecordedCommands ?? [];
         int? exitCode = result?.ExitCode ?? (recorded.Count > 0 ? recorded[^1].ExitCode : null);
         return new TaskRunResult(_graph.Tasks[node].Id, status, _agentNames[node], attempts, startedAt, finishedAt, exitCode, reason, _evidence?.LogPath(node), recorded);
     }
