@@ -30,7 +30,7 @@ internal sealed class RunScheduler
     private readonly IReadOnlyList<AgentCommand>[] _commands;
     private readonly Capability[][] _extraGrants;
     private readonly int[] _remaining;
-    private readonly string?[] _causes;
+    private string?[]? _causes;
     private readonly TaskRunResult[] _results;
     private readonly Channel<int> _ready;
     private readonly ITaskAgent[] _agentByTask;
@@ -41,7 +41,6 @@ internal sealed class RunScheduler
     private int _completedNodes;
     private int _finishedTasks;
     private int _stopReason;
-    private bool _anyCause;
     private string? _failFastCause;
 
     internal RunScheduler(TaskExecutor executor, Plan plan)
@@ -62,7 +61,6 @@ internal sealed class RunScheduler
             _remaining[n] = _graph.PredecessorStart[n + 1] - _graph.PredecessorStart[n];
         }
 
-        _causes = new string?[_graph.NodeCount];
         _results = new TaskRunResult[taskCount];
 
         // Bounded by the node count: every node is written at most once, so a write never waits.
@@ -191,6 +189,13 @@ internal sealed class RunScheduler
         }
     }
 
+    /// <summary>The causes array, created by the first node that has a cause (most runs have none).</summary>
+    private string?[] CreateCauses()
+    {
+        var created = new string?[_graph.NodeCount];
+        return Interlocked.CompareExchange(ref _causes, created, null) ?? created;
+    }
+
     private bool FinishesInline(int node)
         => _graph.IsBarrier(node) || _graph.Tasks[node].IsDone || BlockedBy(node) is not null || IsStopping;
 
@@ -200,15 +205,15 @@ internal sealed class RunScheduler
     /// </summary>
     private string? BlockedBy(int node)
     {
-        // Nothing has failed or been skipped yet (the usual case): no predecessor to scan.
-        if (!Volatile.Read(ref _anyCause))
+        // Nothing has failed or been skipped yet (the usual case): no causes, no predecessor to scan.
+        if (Volatile.Read(ref _causes) is not { } causes)
         {
             return null;
         }
 
         foreach (int predecessor in _graph.Predecessors(node))
         {
-            if (Volatile.Read(ref _causes[predecessor]) is { } cause)
+            if (Volatile.Read(ref causes[predecessor]) is { } cause)
             {
                 return cause;
             }
@@ -301,8 +306,8 @@ internal sealed class RunScheduler
             // Published before the counters drop (Interlocked.Decrement is a full fence).
             if (cause is not null)
             {
-                Volatile.Write(ref _anyCause, true);
-                Volatile.Write(ref _causes[node], cause);
+                var causes = Volatile.Read(ref _causes) ?? CreateCauses();
+                Volatile.Write(ref causes[node], cause);
             }
 
             foreach (int successor in _graph.Successors(node))
