@@ -33,7 +33,9 @@ internal sealed class RunScheduler
     private string?[]? _causes;
     private readonly TaskRunResult[] _results;
     private readonly Channel<int> _ready;
-    private readonly ITaskAgent[] _agentByTask;
+    private readonly string[] _distinctAgents;
+    private readonly int[] _agentSlots;
+    private readonly ITaskAgent[] _agents;
     private CancellationTokenSource _stop = null!;
     private EvidenceWriter? _evidence;
     private string _runId = string.Empty;
@@ -54,7 +56,9 @@ internal sealed class RunScheduler
         _commands = prepared.Commands;
         _extraGrants = prepared.ExtraGrants;
         int taskCount = _graph.TaskCount;
-        _agentByTask = new ITaskAgent[taskCount];
+        _distinctAgents = prepared.DistinctAgents;
+        _agentSlots = prepared.AgentSlots;
+        _agents = new ITaskAgent[_distinctAgents.Length];
         _remaining = new int[_graph.NodeCount];
         for (int n = 0; n < _remaining.Length; n++)
         {
@@ -94,17 +98,10 @@ internal sealed class RunScheduler
         _runInfo = new AgentRunInfo(_runId, _settings.WorkingDirectory, _settings.TimeProvider, _settings.Auditor);
         if (!_settings.DryRun)
         {
-            // Each factory is called once per run; tasks share the agent.
-            var agents = new Dictionary<string, ITaskAgent>(StringComparer.Ordinal);
-            for (int i = 0; i < _agentNames.Length; i++)
+            // Each factory is called once per run, in the order tasks first name it; tasks share the agent.
+            for (int i = 0; i < _distinctAgents.Length; i++)
             {
-                string name = _agentNames[i];
-                if (!agents.TryGetValue(name, out var agent))
-                {
-                    agents[name] = agent = _settings.Agents.Create(name);
-                }
-
-                _agentByTask[i] = agent;
+                _agents[i] = _settings.Agents.Create(_distinctAgents[i]);
             }
         }
 
@@ -195,6 +192,8 @@ internal sealed class RunScheduler
         var created = new string?[_graph.NodeCount];
         return Interlocked.CompareExchange(ref _causes, created, null) ?? created;
     }
+
+    private ITaskAgent AgentFor(int node) => _agents[_agentSlots[node]];
 
     private bool FinishesInline(int node)
         => _graph.IsBarrier(node) || _graph.Tasks[node].IsDone || BlockedBy(node) is not null || IsStopping;
@@ -357,7 +356,7 @@ internal sealed class RunScheduler
         _settings.Progress?.Report(new TaskProgress(TaskProgressKind.Started, task.Id, null, Volatile.Read(ref _finishedTasks), _graph.TaskCount));
         var startedAt = _settings.TimeProvider.GetUtcNow();
         bool general = _evidence is not null || _settings.DryRun || (task.Timeout ?? _settings.DefaultTimeout) is not null || (task.Retries ?? _settings.DefaultRetries) != 0;
-        if (!general && _agentByTask[node] is NoOpAgent && _settings.Backend is InProcessBackend && !_stop.IsCancellationRequested)
+        if (!general && AgentFor(node) is NoOpAgent && _settings.Backend is InProcessBackend && !_stop.IsCancellationRequested)
         {
             // The noop agent (sealed, ours) only checks the token and succeeds: its context would
             // never be read, so none is built. A cancelled run takes the general path below.
@@ -397,7 +396,7 @@ internal sealed class RunScheduler
     {
         try
         {
-            return _settings.Backend.RunAsync(_agentByTask[node], context, _stop.Token);
+            return _settings.Backend.RunAsync(AgentFor(node), context, _stop.Token);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -431,7 +430,7 @@ internal sealed class RunScheduler
                 if (pipeline is null)
                 {
                     context.Attempt = 1;
-                    result = await _settings.Backend.RunAsync(_agentByTask[node], context, _stop.Token).ConfigureAwait(false);
+                    result = await _settings.Backend.RunAsync(AgentFor(node), context, _stop.Token).ConfigureAwait(false);
                 }
                 else
                 {
@@ -504,7 +503,7 @@ internal sealed class RunScheduler
             state.Context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# task {state.Context.Task.Id}, agent {run._agentNames[state.Node]}, attempt {attempt}"));
         }
 
-        return run._settings.Backend.RunAsync(run._agentByTask[state.Node], state.Context, cancellationToken);
+        return run._settings.Backend.RunAsync(run.AgentFor(state.Node), state.Context, cancellationToken);
     }
 
     /// <summary>Walks the task as a run would, checking its commands against the policy, without running anything.</summary>
