@@ -23,6 +23,22 @@ internal static class ExecutorHarness
             ("chain", "custom", 4), ("layered100x100", "custom", 4), ("fanout-fanin", "custom", 4),
             ("chain", "noop+telemetry", 4), ("layered100x100", "noop+telemetry", 4), ("fanout-fanin", "noop+telemetry", 4),
         };
+        string root = Path.Combine(Path.GetTempPath(), "tek-harness-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await RunCasesAsync(cases, root, runs).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    private static async Task RunCasesAsync((string Shape, string Agent, int Workers)[] cases, string root, int runs)
+    {
         foreach (var (shape, agent, workers) in cases)
         {
             var predecessors = Shapes.Build(shape);
@@ -36,7 +52,7 @@ internal static class ExecutorHarness
             var plan = builder.Build();
             var agents = AgentRegistry.CreateDefault().Add("inline", static () => new InlineAgent());
             // Telemetry with a store that discards: the executor's recording cost, not SQLite's.
-            string telemetryDirectory = Path.Combine(Path.GetTempPath(), "tek-harness-" + Guid.NewGuid().ToString("N"));
+            string telemetryDirectory = Path.Combine(root, shape + "-" + agent + "-" + workers.ToString(CultureInfo.InvariantCulture));
             await using var telemetry = new TelemetrySystem(new TelemetryOptions
             {
                 RuntimeDirectory = telemetryDirectory,
