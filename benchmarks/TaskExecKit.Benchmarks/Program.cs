@@ -6,4 +6,10 @@ if (args is ["telemetry-report", .. var rest])
     return;
 }
 
+if (args is ["executor-harness", .. var harnessArgs])
+{
+    await TaskExecKit.Benchmarks.ExecutorHarness.RunAsync(harnessArgs is [var runs, ..] ? int.Parse(runs, System.Globalization.CultureInfo.InvariantCulture) : 100);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -9,8 +9,7 @@ namespace TaskExecKit.Agents;
 /// </summary>
 public sealed class AgentContext
 {
-    private readonly IEffectAuditor? _auditor;
-    private readonly string _runId;
+    private readonly AgentRunInfo _run;
     private CommandResult[]? _recorded;
     private string? _idempotencyKey;
 
@@ -23,15 +22,18 @@ public sealed class AgentContext
         string workingDirectory,
         TimeProvider timeProvider,
         IEffectAuditor? auditor)
+        : this(task, policy, commands, log, new AgentRunInfo(runId, workingDirectory, timeProvider, auditor))
+    {
+    }
+
+    /// <summary>Creates a context whose run-wide parts are shared with the run's other tasks (one object per run, not four fields per task).</summary>
+    internal AgentContext(PlanTask task, EffectPolicy policy, IReadOnlyList<AgentCommand> commands, TextWriter log, AgentRunInfo run)
     {
         Task = task;
         Policy = policy;
         Commands = commands;
         Log = log;
-        _runId = runId;
-        WorkingDirectory = workingDirectory;
-        TimeProvider = timeProvider;
-        _auditor = auditor;
+        _run = run;
     }
 
     /// <summary>Gets the task being run.</summary>
@@ -50,16 +52,16 @@ public sealed class AgentContext
     /// Gets a key that is the same for every attempt of this task in this run and different in
     /// any other: pass it to services that can deduplicate requests.
     /// </summary>
-    public string IdempotencyKey => _idempotencyKey ??= _runId + "/" + Task.Id;
+    public string IdempotencyKey => _idempotencyKey ??= _run.RunId + "/" + Task.Id;
 
     /// <summary>Gets the absolute directory commands run in unless they say otherwise.</summary>
-    public string WorkingDirectory { get; }
+    public string WorkingDirectory => _run.WorkingDirectory;
 
     /// <summary>Gets the 1-based number of this attempt.</summary>
     public int Attempt { get; internal set; } = 1;
 
     /// <summary>Gets the clock to use for any time the agent needs.</summary>
-    public TimeProvider TimeProvider { get; }
+    public TimeProvider TimeProvider => _run.TimeProvider;
 
     /// <summary>Checks an effect against the policy, records the decision, and throws when it is denied.</summary>
     /// <param name="requested">The effect the agent is about to perform.</param>
@@ -85,7 +87,7 @@ public sealed class AgentContext
     internal bool Evaluate(Capability requested, string? pathVariable, out string? resolved)
     {
         bool allowed = Policy.Evaluate(requested, pathVariable, out resolved);
-        _auditor?.OnEffectChecked(new EffectDecision(Task.Id, requested, allowed));
+        _run.Auditor?.OnEffectChecked(new EffectDecision(Task.Id, requested, allowed));
         return allowed;
     }
 

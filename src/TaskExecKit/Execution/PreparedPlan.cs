@@ -15,6 +15,24 @@ internal sealed class PreparedPlan
     {
         Graph = graph;
         AgentNames = agentNames;
+        AgentSlots = new int[agentNames.Length];
+        var slots = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < agentNames.Length; i++)
+        {
+            if (!slots.TryGetValue(agentNames[i], out int slot))
+            {
+                slots[agentNames[i]] = slot = slots.Count;
+            }
+
+            AgentSlots[i] = slot;
+        }
+
+        DistinctAgents = new string[slots.Count];
+        foreach (var (name, slot) in slots)
+        {
+            DistinctAgents[slot] = name;
+        }
+
         Commands = commands;
         ExtraGrants = extraGrants;
     }
@@ -22,6 +40,12 @@ internal sealed class PreparedPlan
     internal TaskGraph Graph { get; }
 
     internal string[] AgentNames { get; }
+
+    /// <summary>Gets the plan's agent names, each once, in the order tasks first name them.</summary>
+    internal string[] DistinctAgents { get; }
+
+    /// <summary>Gets each task's agent as an index into <see cref="DistinctAgents"/>.</summary>
+    internal int[] AgentSlots { get; }
 
     internal IReadOnlyList<AgentCommand>[] Commands { get; }
 

@@ -3,7 +3,7 @@ namespace TaskExecKit.Execution;
 /// <summary>What happened in a run: its overall status and every task's result, in plan order.</summary>
 public sealed class RunResult
 {
-    private readonly Dictionary<string, TaskRunResult> _byId;
+    private Dictionary<string, TaskRunResult>? _byId;
 
     internal RunResult(RunStatus status, IReadOnlyList<TaskRunResult> tasks, DateTimeOffset startedAt, DateTimeOffset finishedAt, string? runDirectory, bool isDryRun)
     {
@@ -13,11 +13,6 @@ public sealed class RunResult
         FinishedAt = finishedAt;
         RunDirectory = runDirectory;
         IsDryRun = isDryRun;
-        _byId = new Dictionary<string, TaskRunResult>(tasks.Count, StringComparer.Ordinal);
-        foreach (var task in tasks)
-        {
-            _byId.TryAdd(task.TaskId, task);
-        }
     }
 
     /// <summary>Gets how the run ended as a whole.</summary>
@@ -45,6 +40,19 @@ public sealed class RunResult
     public bool TryGetTask(string taskId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TaskRunResult? result)
     {
         ArgumentNullException.ThrowIfNull(taskId);
-        return _byId.TryGetValue(taskId, out result);
+        return (Volatile.Read(ref _byId) ?? IndexTasks()).TryGetValue(taskId, out result);
+    }
+
+    /// <summary>Builds the id index on first use: most callers never look a task up, and it costs a hash per task.</summary>
+    private Dictionary<string, TaskRunResult> IndexTasks()
+    {
+        var byId = new Dictionary<string, TaskRunResult>(Tasks.Count, StringComparer.Ordinal);
+        foreach (var task in Tasks)
+        {
+            byId.TryAdd(task.TaskId, task);
+        }
+
+        // Racing callers build equal indexes; the first one published wins.
+        return Interlocked.CompareExchange(ref _byId, byId, null) ?? byId;
     }
 }

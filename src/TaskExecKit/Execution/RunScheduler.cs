@@ -30,13 +30,16 @@ internal sealed class RunScheduler
     private readonly IReadOnlyList<AgentCommand>[] _commands;
     private readonly Capability[][] _extraGrants;
     private readonly int[] _remaining;
-    private readonly string?[] _causes;
-    private readonly TaskRunResult?[] _results;
+    private string?[]? _causes;
+    private readonly TaskRunResult[] _results;
     private readonly Channel<int> _ready;
-    private readonly ITaskAgent[] _agentByTask;
+    private readonly string[] _distinctAgents;
+    private readonly int[] _agentSlots;
+    private readonly ITaskAgent[] _agents;
     private CancellationTokenSource _stop = null!;
     private EvidenceWriter? _evidence;
     private string _runId = string.Empty;
+    private AgentRunInfo _runInfo = null!;
     private int _completedNodes;
     private int _finishedTasks;
     private int _stopReason;
@@ -53,15 +56,16 @@ internal sealed class RunScheduler
         _commands = prepared.Commands;
         _extraGrants = prepared.ExtraGrants;
         int taskCount = _graph.TaskCount;
-        _agentByTask = new ITaskAgent[taskCount];
+        _distinctAgents = prepared.DistinctAgents;
+        _agentSlots = prepared.AgentSlots;
+        _agents = new ITaskAgent[_distinctAgents.Length];
         _remaining = new int[_graph.NodeCount];
         for (int n = 0; n < _remaining.Length; n++)
         {
             _remaining[n] = _graph.PredecessorStart[n + 1] - _graph.PredecessorStart[n];
         }
 
-        _causes = new string?[_graph.NodeCount];
-        _results = new TaskRunResult?[taskCount];
+        _results = new TaskRunResult[taskCount];
 
         // Bounded by the node count: every node is written at most once, so a write never waits.
         _ready = Channel.CreateBounded<int>(new BoundedChannelOptions(Math.Max(1, _graph.NodeCount))
@@ -91,19 +95,13 @@ internal sealed class RunScheduler
             _runId = startedAt.UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture) + "Z";
         }
 
+        _runInfo = new AgentRunInfo(_runId, _settings.WorkingDirectory, _settings.TimeProvider, _settings.Auditor);
         if (!_settings.DryRun)
         {
-            // Each factory is called once per run; tasks share the agent.
-            var agents = new Dictionary<string, ITaskAgent>(StringComparer.Ordinal);
-            for (int i = 0; i < _agentNames.Length; i++)
+            // Each factory is called once per run, in the order tasks first name it; tasks share the agent.
+            for (int i = 0; i < _distinctAgents.Length; i++)
             {
-                string name = _agentNames[i];
-                if (!agents.TryGetValue(name, out var agent))
-                {
-                    agents[name] = agent = _settings.Agents.Create(name);
-                }
-
-                _agentByTask[i] = agent;
+                _agents[i] = _settings.Agents.Create(_distinctAgents[i]);
             }
         }
 
@@ -117,11 +115,11 @@ internal sealed class RunScheduler
 
         await Task.WhenAll(workers).ConfigureAwait(false);
         var finishedAt = _settings.TimeProvider.GetUtcNow();
-        var tasks = new TaskRunResult[_results.Length];
+        // Every task has its result now; the array is handed over, not copied (the scheduler is done with it).
+        var tasks = _results;
         bool allSucceeded = true, anyCancelled = false;
         for (int i = 0; i < tasks.Length; i++)
         {
-            tasks[i] = _results[i]!;
             allSucceeded &= Succeeded(i, tasks[i]);
             anyCancelled |= tasks[i].Status == TaskRunStatus.Cancelled;
         }
@@ -174,11 +172,28 @@ internal sealed class RunScheduler
                 int next = node;
                 while (next >= 0)
                 {
-                    next = IsStopping ? Release(next, FinishInline(next)) : await RunTaskAsync(next).ConfigureAwait(false);
+                    if (IsStopping)
+                    {
+                        next = Release(next, FinishInline(next));
+                        continue;
+                    }
+
+                    // Most tasks finish synchronously (the noop agent, cached results): no await then.
+                    var running = RunTaskAsync(next);
+                    next = running.IsCompletedSuccessfully ? running.Result : await running.ConfigureAwait(false);
                 }
             }
         }
     }
+
+    /// <summary>The causes array, created by the first node that has a cause (most runs have none).</summary>
+    private string?[] CreateCauses()
+    {
+        var created = new string?[_graph.NodeCount];
+        return Interlocked.CompareExchange(ref _causes, created, null) ?? created;
+    }
+
+    private ITaskAgent AgentFor(int node) => _agents[_agentSlots[node]];
 
     private bool FinishesInline(int node)
         => _graph.IsBarrier(node) || _graph.Tasks[node].IsDone || BlockedBy(node) is not null || IsStopping;
@@ -189,9 +204,15 @@ internal sealed class RunScheduler
     /// </summary>
     private string? BlockedBy(int node)
     {
+        // Nothing has failed or been skipped yet (the usual case): no causes, no predecessor to scan.
+        if (Volatile.Read(ref _causes) is not { } causes)
+        {
+            return null;
+        }
+
         foreach (int predecessor in _graph.Predecessors(node))
         {
-            if (Volatile.Read(ref _causes[predecessor]) is { } cause)
+            if (Volatile.Read(ref causes[predecessor]) is { } cause)
             {
                 return cause;
             }
@@ -237,25 +258,34 @@ internal sealed class RunScheduler
         return "the run was cancelled";
     }
 
-    private async ValueTask<int> RunTaskAsync(int node)
+    private ValueTask<int> RunTaskAsync(int node)
     {
-        var result = await ExecuteAsync(node).ConfigureAwait(false);
+        var executing = ExecuteAsync(node);
+        return executing.IsCompletedSuccessfully ? FinishTask(node, executing.Result) : FinishTaskAsync(node, executing);
+    }
+
+    private async ValueTask<int> FinishTaskAsync(int node, ValueTask<TaskRunResult> executing)
+        => await FinishTask(node, await executing.ConfigureAwait(false)).ConfigureAwait(false);
+
+    private ValueTask<int> FinishTask(int node, TaskRunResult result)
+    {
         Record(node, result);
-        string? cause = null;
-        if (result.Status != TaskRunStatus.Succeeded)
+        return result.Status == TaskRunStatus.Succeeded ? new ValueTask<int>(Release(node, null)) : FinishUnsuccessfulAsync(node, result);
+    }
+
+    private async ValueTask<int> FinishUnsuccessfulAsync(int node, TaskRunResult result)
+    {
+        string cause = _graph.Tasks[node].Id + " " + result.Status switch
         {
-            cause = _graph.Tasks[node].Id + " " + result.Status switch
-            {
-                TaskRunStatus.TimedOut => "timed out",
-                TaskRunStatus.Denied => "was denied an effect",
-                TaskRunStatus.Cancelled => "was cancelled",
-                _ => "failed",
-            };
-            if (_settings.FailFast && result.Status != TaskRunStatus.Cancelled && Interlocked.CompareExchange(ref _stopReason, StoppedByFailFast, NotStopping) == NotStopping)
-            {
-                _failFastCause = cause;
-                await _stop.CancelAsync().ConfigureAwait(false);
-            }
+            TaskRunStatus.TimedOut => "timed out",
+            TaskRunStatus.Denied => "was denied an effect",
+            TaskRunStatus.Cancelled => "was cancelled",
+            _ => "failed",
+        };
+        if (_settings.FailFast && result.Status != TaskRunStatus.Cancelled && Interlocked.CompareExchange(ref _stopReason, StoppedByFailFast, NotStopping) == NotStopping)
+        {
+            _failFastCause = cause;
+            await _stop.CancelAsync().ConfigureAwait(false);
         }
 
         return Release(node, cause);
@@ -273,7 +303,12 @@ internal sealed class RunScheduler
         while (true)
         {
             // Published before the counters drop (Interlocked.Decrement is a full fence).
-            Volatile.Write(ref _causes[node], cause);
+            if (cause is not null)
+            {
+                var causes = Volatile.Read(ref _causes) ?? CreateCauses();
+                Volatile.Write(ref causes[node], cause);
+            }
+
             foreach (int successor in _graph.Successors(node))
             {
                 if (Interlocked.Decrement(ref _remaining[successor]) != 0)
@@ -310,40 +345,100 @@ internal sealed class RunScheduler
         }
     }
 
-    private async ValueTask<TaskRunResult> ExecuteAsync(int node)
+    /// <summary>
+    /// Runs one task. Without evidence, dry run, timeout or retries, an agent that completes
+    /// synchronously (the noop agent) is run and recorded without any async machinery; anything
+    /// else goes through <see cref="ExecuteAsync(int, AgentContext, TextWriter, DateTimeOffset, ValueTask{AgentResult}?)"/>.
+    /// </summary>
+    private ValueTask<TaskRunResult> ExecuteAsync(int node)
     {
         var task = _graph.Tasks[node];
-        string agentName = _agentNames[node];
-        var commands = _commands[node];
         _settings.Progress?.Report(new TaskProgress(TaskProgressKind.Started, task.Id, null, Volatile.Read(ref _finishedTasks), _graph.TaskCount));
         var startedAt = _settings.TimeProvider.GetUtcNow();
+        bool general = _evidence is not null || _settings.DryRun || (task.Timeout ?? _settings.DefaultTimeout) is not null || (task.Retries ?? _settings.DefaultRetries) != 0;
+        if (!general && AgentFor(node) is NoOpAgent && _settings.Backend is InProcessBackend && !_stop.IsCancellationRequested)
+        {
+            // The noop agent (sealed, ours) only checks the token and succeeds: its context would
+            // never be read, so none is built. A cancelled run takes the general path below.
+            return new ValueTask<TaskRunResult>(Result(node, null, AgentResult.Success(), TaskRunStatus.Succeeded, null, 1, startedAt, _settings.TimeProvider.GetUtcNow()));
+        }
+
         TextWriter log = _evidence?.OpenLog(node) ?? TextWriter.Null;
         var extra = _extraGrants[node];
         var policy = extra.Length == 0 ? _settings.Policy : _settings.Policy.Merge(extra);
-        var context = new AgentContext(task, policy, commands, log, _runId, _settings.WorkingDirectory, _settings.TimeProvider, _settings.Auditor);
+        var context = new AgentContext(task, policy, _commands[node], log, _runInfo);
+        if (general)
+        {
+            return ExecuteAsync(node, context, log, startedAt, null);
+        }
+
+        // No pipeline applies (TaskExecutor.PipelineFor would return null) and the log is TextWriter.Null.
+        context.Attempt = 1;
+        var attempt = StartAttempt(node, context);
+        if (!attempt.IsCompletedSuccessfully)
+        {
+            return ExecuteAsync(node, context, log, startedAt, attempt);
+        }
+
+        var result = attempt.Result;
+        if (result is null)
+        {
+            // An agent that returns no result fails its task there, as an agent that throws does.
+            return ExecuteAsync(node, context, log, startedAt, new ValueTask<AgentResult>(result!));
+        }
+
+        var status = result.Succeeded ? TaskRunStatus.Succeeded : TaskRunStatus.Failed;
+        return new ValueTask<TaskRunResult>(Result(node, context, result, status, result.Error, 1, startedAt, _settings.TimeProvider.GetUtcNow()));
+    }
+
+    /// <summary>Starts the only attempt; an exception the backend throws synchronously is handled as if it had thrown asynchronously.</summary>
+    private ValueTask<AgentResult> StartAttempt(int node, AgentContext context)
+    {
+        try
+        {
+            return _settings.Backend.RunAsync(AgentFor(node), context, _stop.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return ValueTask.FromException<AgentResult>(ex);
+        }
+    }
+
+    /// <summary>Runs one task the general way, or finishes an attempt already started (<paramref name="started"/>).</summary>
+    private async ValueTask<TaskRunResult> ExecuteAsync(int node, AgentContext context, TextWriter log, DateTimeOffset startedAt, ValueTask<AgentResult>? started)
+    {
+        var task = _graph.Tasks[node];
+        string agentName = _agentNames[node];
         AttemptState? state = null;
         TaskRunStatus status;
         string? reason = null;
         AgentResult? result = null;
         try
         {
-            if (_settings.DryRun)
+            if (started is { } attempt)
+            {
+                result = await attempt.ConfigureAwait(false);
+            }
+            else if (_settings.DryRun)
             {
                 return DryRun(node, context, startedAt);
             }
-
-            var timeout = task.Timeout ?? _settings.DefaultTimeout;
-            var pipeline = _executor.PipelineFor(timeout, task.Retries ?? _settings.DefaultRetries);
-            if (pipeline is null)
-            {
-                context.Attempt = 1;
-                result = await _settings.Backend.RunAsync(_agentByTask[node], context, _stop.Token).ConfigureAwait(false);
-            }
             else
             {
-                state = new AttemptState(this, node, context);
-                result = await pipeline.ExecuteAsync(static (s, ct) => AttemptAsync(s, ct), state, _stop.Token).ConfigureAwait(false);
+                var timeout = task.Timeout ?? _settings.DefaultTimeout;
+                var pipeline = _executor.PipelineFor(timeout, task.Retries ?? _settings.DefaultRetries);
+                if (pipeline is null)
+                {
+                    context.Attempt = 1;
+                    result = await _settings.Backend.RunAsync(AgentFor(node), context, _stop.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    state = new AttemptState(this, node, context);
+                    result = await pipeline.ExecuteAsync(static (s, ct) => AttemptAsync(s, ct), state, _stop.Token).ConfigureAwait(false);
+                }
             }
+
             status = result.Succeeded ? TaskRunStatus.Succeeded : TaskRunStatus.Failed;
             reason = result.Error;
         }
@@ -383,14 +478,19 @@ internal sealed class RunScheduler
         }
 
         var finishedAt = _settings.TimeProvider.GetUtcNow();
-        var recorded = result is { Commands.Count: > 0 } ? result.Commands : context.RecordedCommands;
-        int? exitCode = result?.ExitCode ?? (recorded.Count > 0 ? recorded[^1].ExitCode : null);
         if (_evidence is not null && reason is not null)
         {
             await File.AppendAllTextAsync(_evidence.LogPath(node), $"[{EvidenceWriter.StatusWord(status)}] {reason}{Environment.NewLine}").ConfigureAwait(false);
         }
 
-        return new TaskRunResult(task.Id, status, agentName, state?.Attempts ?? 1, startedAt, finishedAt, exitCode, reason, _evidence?.LogPath(node), recorded);
+        return Result(node, context, result, status, reason, state?.Attempts ?? 1, startedAt, finishedAt);
+    }
+
+    private TaskRunResult Result(int node, AgentContext? context, AgentResult? result, TaskRunStatus status, string? reason, int attempts, DateTimeOffset startedAt, DateTimeOffset finishedAt)
+    {
+        var recorded = result is { Commands.Count: > 0 } ? result.Commands : context?.RecordedCommands ?? [];
+        int? exitCode = result?.ExitCode ?? (recorded.Count > 0 ? recorded[^1].ExitCode : null);
+        return new TaskRunResult(_graph.Tasks[node].Id, status, _agentNames[node], attempts, startedAt, finishedAt, exitCode, reason, _evidence?.LogPath(node), recorded);
     }
 
     private static ValueTask<AgentResult> AttemptAsync(AttemptState state, CancellationToken cancellationToken)
@@ -403,7 +503,7 @@ internal sealed class RunScheduler
             state.Context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# task {state.Context.Task.Id}, agent {run._agentNames[state.Node]}, attempt {attempt}"));
         }
 
-        return run._settings.Backend.RunAsync(run._agentByTask[state.Node], state.Context, cancellationToken);
+        return run._settings.Backend.RunAsync(run.AgentFor(state.Node), state.Context, cancellationToken);
     }
 
     /// <summary>Walks the task as a run would, checking its commands against the policy, without running anything.</summary>
@@ -452,8 +552,12 @@ internal sealed class RunScheduler
     private void Record(int node, TaskRunResult result)
     {
         _results[node] = result;
-        int finished = Interlocked.Increment(ref _finishedTasks);
-        _settings.Progress?.Report(new TaskProgress(TaskProgressKind.Finished, result.TaskId, result, finished, _graph.TaskCount));
+        if (_settings.Progress is { } progress)
+        {
+            // The count is only reported: without a progress receiver nobody reads it.
+            int finished = Interlocked.Increment(ref _finishedTasks);
+            progress.Report(new TaskProgress(TaskProgressKind.Finished, result.TaskId, result, finished, _graph.TaskCount));
+        }
     }
 
     private bool Succeeded(int node, TaskRunResult result)
