@@ -190,7 +190,7 @@ internal static class RunCommand
 
     private static int Fail(TextWriter error, string message)
     {
-        error.WriteLine("error: " + message);
+        error.WriteLine("task-exec-kit: error: " + message);
         return BadInput;
     }
 

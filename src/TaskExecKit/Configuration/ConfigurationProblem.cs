@@ -49,7 +49,7 @@ public sealed class ConfigurationProblem
         }
 
         return Line > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{File}({Line},{Column}): {Message}")
+            ? string.Create(CultureInfo.InvariantCulture, $"{File}:{Line}:{Column}: {Message}")
             : string.Create(CultureInfo.InvariantCulture, $"{File}: {Message}");
     }
 }

@@ -51,7 +51,7 @@ public sealed class RunCommandTests : IDisposable
         var (exit, _, error) = await RunAsync(string.Empty, planPath: _temp.Combine("missing.json"));
 
         Assert.Equal(1, exit);
-        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.StartsWith("task-exec-kit: error: ", error, StringComparison.Ordinal);
         Assert.Contains("missing.json", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }

@@ -216,7 +216,7 @@ public sealed class EngineConfigTests
         Assert.Equal(3, ex.Line);
         Assert.Equal(1, ex.Column);
         Assert.Equal("core.max_wrokers", ex.Key);
-        Assert.StartsWith($"{file}(3,1): unknown key 'max_wrokers' in [core] (did you mean 'max_workers'?); known keys: max_workers, default_timeout", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{file}:3:1: unknown key 'max_wrokers' in [core] (did you mean 'max_workers'?); known keys: max_workers, default_timeout", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', ex.Message);
     }
 
@@ -274,7 +274,7 @@ public sealed class EngineConfigTests
         Assert.Equal(2, ex.Line);
         Assert.True(ex.Column > 0);
         Assert.Null(ex.Key);
-        Assert.StartsWith($"{file}(2,", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{file}:2:", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
