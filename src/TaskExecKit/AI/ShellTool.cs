@@ -65,7 +65,7 @@ public sealed class ShellTool : AgentTool
 
         foreach (string name in start.Environment.Keys.ToList())
         {
-            if (ShellAgent.LooksSecret(name) && !run.Agent.Policy.GrantsEnvironmentVariable(name))
+            if (SecretNames.LooksSecret(name) && !run.Agent.Policy.GrantsEnvironmentVariable(name))
             {
                 start.Environment.Remove(name);
             }

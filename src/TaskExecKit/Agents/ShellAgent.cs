@@ -23,8 +23,6 @@ public sealed class ShellAgent : ITaskAgent
 
     private const int NotFoundExitCode = 127;
     private static readonly TimeSpan OutputGracePeriod = TimeSpan.FromSeconds(2);
-    private static readonly string[] SecretMarkers = ["KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL"];
-
     private readonly ShellAgentOptions _options;
 
     /// <summary>Creates the agent.</summary>
@@ -43,20 +41,6 @@ public sealed class ShellAgent : ITaskAgent
             ProcessLimit = options.ProcessLimit,
             Sandbox = options.Sandbox,
         };
-    }
-
-    /// <summary>Tells whether a variable name looks like it holds a secret, and so is not passed on unless granted.</summary>
-    internal static bool LooksSecret(string name)
-    {
-        foreach (string marker in SecretMarkers)
-        {
-            if (name.Contains(marker, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <inheritdoc />
@@ -111,7 +95,7 @@ public sealed class ShellAgent : ITaskAgent
         };
         foreach (string name in start.Environment.Keys.ToList())
         {
-            if (LooksSecret(name) && !context.Policy.GrantsEnvironmentVariable(name))
+            if (SecretNames.LooksSecret(name) && !context.Policy.GrantsEnvironmentVariable(name))
             {
                 start.Environment.Remove(name);
             }

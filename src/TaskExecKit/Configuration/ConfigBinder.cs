@@ -813,7 +813,7 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
             Path(section, key),
             $"'{Shorten(key)}' {Where(section)} looks like a secret, and secrets are never read from configuration; remove it and set the provider's environment variable instead (for example ANTHROPIC_API_KEY or OPENAI_API_KEY)");
 
-    internal static bool LooksSecret(string key) => SecretPattern().IsMatch(key);
+    internal static bool LooksSecret(string key) => SecretNames.LooksSecret(key);
 
     private static string Path(string section, string key) => section.Length == 0 ? key : section + "." + key;
 
@@ -857,9 +857,6 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
 
         return previous[b.Length];
     }
-
-    [GeneratedRegex("key|secret|token|password|passwd|credential", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex SecretPattern();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,63}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();

@@ -29,7 +29,7 @@ internal sealed partial class Redactor
         foreach (DictionaryEntry entry in environment)
         {
             if (entry.Key is string name && entry.Value is string value && value.Length >= MinimumSecretLength
-                && (named.Contains(name) || (options.SecretLookingEnvironmentVariables && SecretLookingName().IsMatch(name))))
+                && (named.Contains(name) || (options.SecretLookingEnvironmentVariables && SecretNames.LooksSecret(name))))
             {
                 secrets.Add(value);
             }
@@ -90,9 +90,6 @@ internal sealed partial class Redactor
 
         return result == text ? text : result;
     }
-
-    [GeneratedRegex("(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex SecretLookingName();
 
     // API keys of well-known providers and bearer tokens.
     [GeneratedRegex(@"(sk-(ant-)?[A-Za-z0-9_\-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{30,}|(?<=\bBearer\s+)[A-Za-z0-9._~+/=\-]{8,})",

@@ -147,7 +147,7 @@ public sealed class ShellAgentTests : IDisposable
     [InlineData("HOME", false)]
     [InlineData("PATH", false)]
     public void LooksSecret_MatchesTheSecretMarkersIgnoringCase(string name, bool secret)
-        => Assert.Equal(secret, ShellAgent.LooksSecret(name));
+        => Assert.Equal(secret, SecretNames.LooksSecret(name));
 
     [Fact]
     public async Task Run_Timeout_KillsTheWholeProcessTree()
