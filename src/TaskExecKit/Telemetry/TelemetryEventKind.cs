@@ -35,6 +35,17 @@ public enum TelemetryEventKind
 
     /// <summary>Tracking of an agent's performance started.</summary>
     AgentTracked = 11,
+
+    /// <summary>
+    /// An alert threshold was crossed: <see cref="TelemetryEvent.Name"/> is the alert (<c>failure_rate</c> or
+    /// <c>p95_latency</c>), <see cref="TelemetryEvent.AgentId"/> the agent (null for all agents),
+    /// <see cref="TelemetryEvent.Value"/> the measured value, <see cref="TelemetryEvent.Detail"/> the threshold and
+    /// <see cref="TelemetryEvent.Count"/> the tasks measured.
+    /// </summary>
+    AlertRaised = 12,
+
+    /// <summary>A raised alert's value dropped back to its threshold or below; the fields are those of <see cref="AlertRaised"/>.</summary>
+    AlertCleared = 13,
 }
 
 /// <summary>How a task ended.</summary>

@@ -32,6 +32,7 @@ internal sealed class TelemetryInstruments : IDisposable
         ModelTokenUsage = _meter.CreateHistogram<long>("gen_ai.client.token.usage", "{token}", "Tokens per model call, tagged gen_ai.token.type input/output, gen_ai.provider.name and gen_ai.request.model.");
         ModelCallDuration = _meter.CreateHistogram<double>("gen_ai.client.operation.duration", "s", "How long model calls took, tagged gen_ai.provider.name and gen_ai.request.model.");
         AgentDuration = _meter.CreateHistogram<double>("taskexeckit.agent.task.duration", "s", "Task durations of tracked agents, tagged with the agent.");
+        Alerts = _meter.CreateCounter<long>("taskexeckit.alerts", "{alert}", "Alerts raised, tagged with the alert (failure_rate or p95_latency).");
         _meter.CreateObservableGauge("taskexeckit.queue.depth", () => Volatile.Read(ref _queueDepth), "{task}", "Tasks waiting to run, as last reported by the executor.");
         _meter.CreateObservableCounter("taskexeckit.telemetry.events.produced", () => counters().Produced, "{event}", "Telemetry events recorded.");
         _meter.CreateObservableCounter("taskexeckit.telemetry.events.persisted", () => counters().Persisted, "{event}", "Telemetry events the store accepted.");
@@ -68,6 +69,8 @@ internal sealed class TelemetryInstruments : IDisposable
     internal Histogram<double> ModelCallDuration { get; }
 
     internal Histogram<double> AgentDuration { get; }
+
+    internal Counter<long> Alerts { get; }
 
     internal void SetQueueDepth(int depth) => Volatile.Write(ref _queueDepth, depth);
 

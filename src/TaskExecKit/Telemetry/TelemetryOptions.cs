@@ -42,6 +42,9 @@ public sealed class TelemetryOptions
     /// <summary>Gets what is removed before anything is persisted.</summary>
     public TelemetryRedactionOptions Redaction { get; } = new();
 
+    /// <summary>Gets when alerts are raised (off by default; see <see cref="TelemetryAlertOptions.UseThresholds"/>).</summary>
+    public TelemetryAlertOptions Alerts { get; } = new();
+
     /// <summary>Gets or sets the clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -67,6 +70,7 @@ public sealed class TelemetryOptions
         }
 
         Redaction.Validate();
+        Alerts.Validate();
     }
 
     private static void Check(int value, int min, int max, string name)

@@ -33,6 +33,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
     private readonly JsonLinesLog? _log;
     private readonly ConcurrentDictionary<string, byte> _tracked = new(StringComparer.Ordinal);
     private readonly int _batchSize;
+    private readonly AlertEvaluator? _alerts;
     private readonly Task _writer;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _produced;
@@ -63,6 +64,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
         _logger = options.LoggerFactory?.CreateLogger("TaskExecKit.Telemetry") ?? NullLogger.Instance;
         _redactor = new Redactor(options.Redaction, Environment.GetEnvironmentVariables());
         _batchSize = options.BatchSize;
+        _alerts = options.Alerts.Enabled ? new AlertEvaluator(options.Alerts) : null;
 
         string root = RuntimeLayout.Ensure(options.RuntimeDirectory);
         RuntimeDirectory = root;
@@ -493,6 +495,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
     private async Task RunWriterAsync()
     {
         var batch = new TelemetryEvent[_batchSize];
+        var raised = new List<TelemetryEvent>();
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -507,29 +510,40 @@ public sealed class TelemetrySystem : IAsyncDisposable
                 continue;
             }
 
-            try
+            bool written = await TryPersistAsync(batch, n).ConfigureAwait(false);
+
+            // Alerts are evaluated off the hot path, after the batch is written, and persisted before the batch
+            // counts as done, so a flush (and every query) also sees the alerts its events raised.
+            int alerts = 0;
+            if (_alerts is not null)
             {
-                await _store.WriteAsync(new ReadOnlyMemory<TelemetryEvent>(batch, 0, n), CancellationToken.None).ConfigureAwait(false);
-                Interlocked.Add(ref _persisted, n);
-            }
-#pragma warning disable CA1031 // The writer must outlive a failing store: the batch is counted as dropped and logged.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Interlocked.Add(ref _droppedStore, n);
-                TelemetryLog.StoreWriteFailed(_logger, n, ex);
+                _alerts.Evaluate(batch.AsSpan(0, n), _time.GetUtcNow(), raised);
+                alerts = raised.Count;
             }
 
-            if (_log is not null)
+            bool alertsWritten = true;
+            TelemetryEvent[]? alertBatch = null;
+            if (alerts > 0)
             {
-                try
+                Interlocked.Add(ref _produced, alerts);
+                alertBatch = new TelemetryEvent[alerts];
+                for (int i = 0; i < alerts; i++)
                 {
-                    _log.Write(batch.AsSpan(0, n));
+                    alertBatch[i] = RedactOrStrip(raised[i]);
+                    if (raised[i].Kind == TelemetryEventKind.AlertRaised)
+                    {
+                        _instruments.Alerts.Add(1, new KeyValuePair<string, object?>("alert", raised[i].Name));
+                    }
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    TelemetryLog.JsonLogFailed(_logger, ex);
-                }
+
+                raised.Clear();
+                alertsWritten = await TryPersistAsync(alertBatch, alerts).ConfigureAwait(false);
+            }
+
+            Interlocked.Add(ref written ? ref _persisted : ref _droppedStore, n);
+            if (alerts > 0)
+            {
+                Interlocked.Add(ref alertsWritten ? ref _persisted : ref _droppedStore, alerts);
             }
 
             Array.Clear(batch, 0, n);
@@ -537,5 +551,36 @@ public sealed class TelemetrySystem : IAsyncDisposable
         }
 
         _progress.TrySetResult();
+    }
+
+    private async ValueTask<bool> TryPersistAsync(TelemetryEvent[] events, int n)
+    {
+        bool written;
+        try
+        {
+            await _store.WriteAsync(new ReadOnlyMemory<TelemetryEvent>(events, 0, n), CancellationToken.None).ConfigureAwait(false);
+            written = true;
+        }
+#pragma warning disable CA1031 // The writer must outlive a failing store: the batch is counted as dropped and logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            written = false;
+            TelemetryLog.StoreWriteFailed(_logger, n, ex);
+        }
+
+        if (_log is not null)
+        {
+            try
+            {
+                _log.Write(events.AsSpan(0, n));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                TelemetryLog.JsonLogFailed(_logger, ex);
+            }
+        }
+
+        return written;
     }
 }
