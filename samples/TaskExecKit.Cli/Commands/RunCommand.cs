@@ -106,7 +106,9 @@ internal static class RunCommand
             // Telemetry (events, metrics, the audit trail) under the runtime directory, unless turned off.
             if (options.RuntimeDirectory is { } runtime && engineConfig.Telemetry.Enabled)
             {
-                telemetry = new TelemetrySystem(new TelemetryOptions { RuntimeDirectory = runtime });
+                var telemetryOptions = new TelemetryOptions { RuntimeDirectory = runtime };
+                telemetryOptions.Alerts.UseThresholds(engineConfig.Telemetry.Alerts);
+                telemetry = new TelemetrySystem(telemetryOptions);
                 builder.Telemetry(telemetry);
             }
 
