@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using TaskExecKit.Agents;
 using TaskExecKit.AI;
 using TaskExecKit.Effects;
 using TaskExecKit.Telemetry;
@@ -71,10 +72,19 @@ public sealed class AIAgent
     /// <param name="prompt">What to do.</param>
     /// <param name="cancellationToken">Cancels the run; cancellation is thrown, not reported as a result.</param>
     /// <returns>The answer, the tool calls made and why the run ended.</returns>
-    public async Task<AgentResponse> RunAsync(string prompt, CancellationToken cancellationToken = default)
+    public Task<AgentResponse> RunAsync(string prompt, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(prompt);
-        var run = new AgentRun(this);
+        return RunAsync(prompt, task: null, cancellationToken);
+    }
+
+    private async Task<AgentResponse> RunAsync(string prompt, AgentContext? task, CancellationToken cancellationToken)
+        => (await RunCoreAsync(prompt, task, cancellationToken).ConfigureAwait(false)).Response;
+
+    /// <summary>Runs one prompt; with a plan task's context, its tool calls are checked against the task's policy and audited as the task's effects.</summary>
+    internal async Task<(AgentResponse Response, AgentRun Run)> RunCoreAsync(string prompt, AgentContext? task, CancellationToken cancellationToken)
+    {
+        var run = new AgentRun(this, task);
         var functions = new List<AITool>();
         foreach (var tool in _tools)
         {
@@ -136,7 +146,7 @@ public sealed class AIAgent
             Telemetry?.RecordLimitHit("ai." + reason.ToString(), value, Id);
         }
 
-        return new AgentResponse(text, ProviderName, run.AnsweringModel ?? Model ?? ProviderName, new AgentUsage(run.InputTokens, run.OutputTokens),
-            run.ToolCalls, run.ModelCalls, reason, detail);
+        return (new AgentResponse(text, ProviderName, run.AnsweringModel ?? Model ?? ProviderName, new AgentUsage(run.InputTokens, run.OutputTokens),
+            run.ToolCalls, run.ModelCalls, reason, detail), run);
     }
 }

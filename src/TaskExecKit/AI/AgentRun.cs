@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.AI;
+using TaskExecKit.Agents;
 using TaskExecKit.Effects;
 using TaskExecKit.Telemetry;
 
@@ -15,13 +16,20 @@ internal sealed class AgentRun
     private readonly List<AgentToolCall> _toolCalls = [];
     private readonly long _started;
 
-    internal AgentRun(AIAgent agent)
+    private readonly AgentContext? _task;
+
+    internal AgentRun(AIAgent agent, AgentContext? task = null)
     {
         Agent = agent;
+        _task = task;
+        Policy = task?.Policy ?? agent.Policy;
         _started = agent.TimeProvider.GetTimestamp();
     }
 
     internal AIAgent Agent { get; }
+
+    /// <summary>Gets the policy tool calls are checked against: the agent's, or the plan task's when the agent runs as a task's agent.</summary>
+    internal EffectPolicy Policy { get; }
 
     internal int ModelCalls { get; private set; }
 
@@ -32,6 +40,9 @@ internal sealed class AgentRun
     internal string LastText { get; private set; } = string.Empty;
 
     internal string? AnsweringModel { get; private set; }
+
+    /// <summary>Gets the first effect the policy denied in this run, with its resolved target, or null.</summary>
+    internal (Capability Capability, string? Resolved)? FirstDenial { get; private set; }
 
     /// <summary>Gets or sets the names of the functions offered in this run.</summary>
     internal IReadOnlySet<string>? ToolNames { get; set; }
@@ -50,7 +61,18 @@ internal sealed class AgentRun
     /// <summary>Checks a tool's effect against the policy, audits it, and gives the resolved target when allowed.</summary>
     internal bool Allow(Capability requested, out string? resolved)
     {
-        bool allowed = Agent.Policy.Evaluate(requested, Environment.GetEnvironmentVariable("PATH"), out resolved);
+        string? path = Environment.GetEnvironmentVariable("PATH");
+        bool allowed = _task is not null
+            ? _task.Evaluate(requested, path, out resolved)
+            : Policy.Evaluate(requested, path, out resolved);
+        if (!allowed)
+        {
+            lock (_lock)
+            {
+                FirstDenial ??= (requested, resolved);
+            }
+        }
+
         Agent.Telemetry?.RecordEffect(requested.ToString(), resolved ?? requested.Target, allowed, allowed ? null : "not granted to the AI agent", Agent.Id);
         return allowed;
     }

@@ -56,7 +56,7 @@ public sealed class ShellTool : AgentTool
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             CreateNoWindow = true,
-            WorkingDirectory = run.Agent.Policy.BaseDirectory,
+            WorkingDirectory = run.Policy.BaseDirectory,
         };
         foreach (string arg in ToolArguments.StringList(arguments, "args"))
         {
@@ -65,7 +65,7 @@ public sealed class ShellTool : AgentTool
 
         foreach (string name in start.Environment.Keys.ToList())
         {
-            if (SecretNames.LooksSecret(name) && !run.Agent.Policy.GrantsEnvironmentVariable(name))
+            if (SecretNames.LooksSecret(name) && !run.Policy.GrantsEnvironmentVariable(name))
             {
                 start.Environment.Remove(name);
             }
