@@ -22,7 +22,7 @@ public sealed class AIAgent
     private readonly string? _instructions;
 
     internal AIAgent(string id, IChatClient client, string providerName, string? model, IReadOnlyList<AgentTool> tools, IReadOnlyList<AIFunction> functions,
-        string? instructions, EffectPolicy policy, AgentBudget budget, int maxIterations, TimeProvider timeProvider, TelemetrySystem? telemetry)
+        string? instructions, EffectPolicy policy, AgentBudget budget, int maxIterations, TimeProvider timeProvider, TelemetrySystem? telemetry, TimeSpan? requestTimeout = null)
     {
         Id = id;
         _client = client;
@@ -36,6 +36,7 @@ public sealed class AIAgent
         MaxIterations = maxIterations;
         TimeProvider = timeProvider;
         Telemetry = telemetry;
+        RequestTimeout = requestTimeout;
     }
 
     /// <summary>Gets the agent's id, used in telemetry and the audit trail.</summary>
@@ -55,6 +56,9 @@ public sealed class AIAgent
 
     /// <summary>Gets the largest number of model calls in one run.</summary>
     public int MaxIterations { get; }
+
+    /// <summary>Gets how long one model request may take, or null for no limit.</summary>
+    public TimeSpan? RequestTimeout { get; }
 
     internal TimeProvider TimeProvider { get; }
 

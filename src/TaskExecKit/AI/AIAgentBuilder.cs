@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using TaskExecKit.AI;
+using TaskExecKit.Configuration;
 using TaskExecKit.Effects;
 using TaskExecKit.Telemetry;
 
@@ -25,6 +26,7 @@ public sealed class AIAgentBuilder
     private int _maxIterations = 10;
     private TimeProvider _timeProvider = System.TimeProvider.System;
     private TelemetrySystem? _telemetry;
+    private TimeSpan? _requestTimeout;
 
     internal AIAgentBuilder()
     {
@@ -153,6 +155,47 @@ public sealed class AIAgentBuilder
         return this;
     }
 
+    /// <summary>
+    /// Sets how long one model request may take; a request that takes longer throws a
+    /// <see cref="TimeoutException"/> (a plan task fails as transient, so its retries apply). No limit by default.
+    /// </summary>
+    /// <param name="timeout">Positive.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder RequestTimeout(TimeSpan timeout)
+    {
+        _requestTimeout = timeout;
+        return this;
+    }
+
+    /// <summary>
+    /// Applies <c>ai.toml</c> (or an <c>[ai]</c> table): <c>provider</c>, <c>model</c>, <c>max_iterations</c>
+    /// and <c>timeout</c> (see <see cref="RequestTimeout"/>). A client set with <see cref="ChatClient"/> is
+    /// kept. <c>fallback</c> and <c>endpoint</c> are not applied yet. Options set after this call win.
+    /// </summary>
+    /// <param name="settings">The settings, e.g. <c>EngineConfig.AI</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException">The provider is not one of <c>offline</c>, <c>anthropic</c>, <c>openai</c>, <c>ollama</c>.</exception>
+    public AIAgentBuilder Configure(AISettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        _provider = settings.Provider.ToLowerInvariant() switch
+        {
+            "offline" => AIProvider.Offline,
+            "anthropic" => AIProvider.Anthropic,
+            "openai" => AIProvider.OpenAI,
+            "ollama" => AIProvider.Ollama,
+            _ => throw new ArgumentException($"The AI provider '{settings.Provider}' is not known; use offline, anthropic, openai or ollama.", nameof(settings)),
+        };
+        if (settings.Model is { } model)
+        {
+            Model(model);
+        }
+
+        _maxIterations = settings.MaxIterations;
+        _requestTimeout = settings.Timeout;
+        return this;
+    }
+
     /// <summary>Sets the clock the wall-time budget, tool time limits and latencies are measured with.</summary>
     /// <param name="timeProvider">The clock; <see cref="System.TimeProvider.System"/> by default.</param>
     /// <returns>This builder.</returns>
@@ -203,6 +246,11 @@ public sealed class AIAgentBuilder
             throw new InvalidOperationException($"Budget MaxWallTime is {wall}; it must be positive, or null for no time bound.");
         }
 
+        if (_requestTimeout is { } requestTimeout && requestTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"RequestTimeout is {requestTimeout}; it must be positive.");
+        }
+
         if (_offlineRules is not null && _provider != AIProvider.Offline)
         {
             throw new InvalidOperationException("OfflineRules(...) was set, but the provider is not AIProvider.Offline; call Provider(AIProvider.Offline) or drop the rules.");
@@ -251,7 +299,7 @@ public sealed class AIAgentBuilder
         }
 
         string id = _id ?? "ai-agent-" + Guid.NewGuid().ToString("N")[..12];
-        return new AIAgent(id, client, providerName, _model ?? (_client is null ? "offline" : null), [.. _tools], [.. _functions], _instructions, policy, _budget, _maxIterations, _timeProvider, _telemetry);
+        return new AIAgent(id, client, providerName, _model ?? (_client is null ? "offline" : null), [.. _tools], [.. _functions], _instructions, policy, _budget, _maxIterations, _timeProvider, _telemetry, _requestTimeout);
     }
 
     private static string Name(AIProvider provider) => provider switch

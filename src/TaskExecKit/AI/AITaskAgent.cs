@@ -23,7 +23,17 @@ internal sealed class AITaskAgent : ITaskAgent
     public async ValueTask<AgentResult> RunAsync(AgentContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var (response, run) = await _agent.RunCoreAsync(PromptOf(context.Task), context, cancellationToken).ConfigureAwait(false);
+        AgentResponse response;
+        AgentRun run;
+        try
+        {
+            (response, run) = await _agent.RunCoreAsync(PromptOf(context.Task), context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            await context.Log.WriteLineAsync(("ai: " + ex.Message).AsMemory(), cancellationToken).ConfigureAwait(false);
+            return AgentResult.Failure(ex.Message, isTransient: true);
+        }
 
         var log = context.Log;
         foreach (var call in response.ToolCalls)

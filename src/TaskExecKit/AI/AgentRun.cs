@@ -173,7 +173,26 @@ internal sealed class AgentRunChatClient : DelegatingChatClient
     {
         _run.BeforeModelCall();
         long start = _run.Agent.TimeProvider.GetTimestamp();
-        ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        ChatResponse response;
+        if (_run.Agent.RequestTimeout is { } limit)
+        {
+            using var timeout = new CancellationTokenSource(limit, _run.Agent.TimeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                response = await base.GetResponseAsync(messages, options, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                    $"The model request took longer than {limit}, the limit set by RequestTimeout (ai.toml's timeout); the run was stopped."), ex);
+            }
+        }
+        else
+        {
+            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+
         _run.AfterModelCall(response, _run.Agent.TimeProvider.GetElapsedTime(start));
         return response;
     }
