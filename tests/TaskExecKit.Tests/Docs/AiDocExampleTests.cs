@@ -1,5 +1,9 @@
+using TaskExecKit.Agents;
 using TaskExecKit.AI;
+using TaskExecKit.Configuration;
 using TaskExecKit.Effects;
+using TaskExecKit.Execution;
+using TaskExecKit.Planning;
 
 namespace TaskExecKit.Tests.Docs;
 
@@ -50,5 +54,44 @@ public sealed class AiDocExampleTests
 
         Assert.Contains("- ship the AI core", (await agent.RunAsync("show todo.md")).Text, StringComparison.Ordinal);
         Assert.Equal("I only know how to show files.", (await agent.RunAsync("what time is it?")).Text);
+    }
+
+    [Fact]
+    public async Task PlanExample_AgentAiWithConfig_ReadsTheNotesThroughTheTaskGrant()
+    {
+        using var dir = new TempDirectory();
+        dir.File("config/ai.toml", "provider = \"offline\"\nmax_iterations = 4\n");
+        dir.File("notes.txt", "three tests fail in ParserTests");
+        var plan = Plan.ParseSot("""
+            ## Queue A — Notes
+            - [ ] `DOC-1` Summarize the notes
+              - agent: ai
+              - effects: fs.read:.
+              - description: read the file notes.txt
+            """);
+
+        // --- docs/ai.md: "In a plan: agent: ai" (paths and working directory set for the temp folder) ---
+        EngineConfig config = EngineConfig.Load(dir.Combine("config"));
+        await using var executor = TaskExecutor.Builder()
+            .Agents(AgentRegistry.CreateDefault().AddAI(ai => ai.Configure(config.AI).MaxIterations(5)))
+            .WorkingDirectory(dir.Path)
+            .RunsDirectory(dir.Combine("runs"))
+            .Build();
+
+        RunResult result = await executor.RunAsync(plan, CancellationToken.None);
+
+        Assert.True(result.TryGetTask("DOC-1", out var task));
+        Assert.Equal(TaskRunStatus.Succeeded, task.Status);
+        Assert.Contains("three tests fail in ParserTests", File.ReadAllText(task.LogPath!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlanExample_WithoutAddAI_IsAnUnknownAgent()
+    {
+        var plan = Plan.Builder().Task("DOC-1", t => t.Agent("ai").Description("hello")).Build();
+
+        var check = plan.Validate(AgentRegistry.CreateDefault().CreateValidationOptions());
+
+        Assert.Contains(check.Diagnostics, d => d.ToString().Contains("TEK004", StringComparison.Ordinal));
     }
 }
