@@ -124,4 +124,28 @@ public sealed class AITaskAgentTests : IDisposable
 
         Assert.Contains("MaxIterations", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task RunAsync_AITaskWithProcessGranted_RunsTheProgramInTheWorkingDirectoryWithTheTitleAsPrompt()
+    {
+        string work = _temp.CreateDirectory("work");
+        var pwd = OfflineRule.CallTool("where am i", "shell_run", new Dictionary<string, object?> { ["command"] = "pwd" });
+        var plan = Plan.Builder()
+            .Task("where", t => t.Agent("ai").Title("where am i").Effects(Capability.Process("pwd")))
+            .Build();
+        await using var executor = TaskExecutor.Builder()
+            .Agents(AgentRegistry.CreateDefault().AddAI(ai => ai.OfflineRules(pwd)))
+            .WorkingDirectory(work)
+            .RunsDirectory(_temp.Combine("runs"))
+            .Build();
+
+        RunResult result = await executor.RunAsync(plan, CancellationToken.None);
+
+        Assert.True(result.TryGetTask("where", out var task));
+        Assert.Equal(TaskRunStatus.Succeeded, task.Status);
+        string log = File.ReadAllText(task.LogPath!);
+        Assert.Contains("ai: tool shell_run(", log, StringComparison.Ordinal);
+        Assert.Contains(") Succeeded", log, StringComparison.Ordinal);
+        Assert.Contains(new DirectoryInfo(work).FullName, log, StringComparison.Ordinal);
+    }
 }
