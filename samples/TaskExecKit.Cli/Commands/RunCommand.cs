@@ -29,11 +29,12 @@ internal static class RunCommand
         var config = new Option<string>("--config") { Description = "The configuration folder: core.toml, safety.toml (grants) and the legacy hooks.json and manifest.json.", DefaultValueFactory = _ => "config" };
         var runs = new Option<string>("--runs") { Description = "Where runs write their evidence; core.toml's runs_dir, else runs, by default.", DefaultValueFactory = _ => "runs" };
         var runtime = new Option<string>("--runtime") { Description = "Where telemetry (events, metrics, the audit trail) is recorded; read it with `monitor`.", DefaultValueFactory = _ => "runtime" };
+        var resume = new Option<string>("--resume") { Description = "Continue a stopped run (its id is printed by `run`): finished tasks are not run again, tasks in flight run once more with the same idempotency key. Needs the same plan and --runtime." };
         var grants = new Option<string[]>("--grant") { Description = "Grant every task an effect, e.g. --grant process:git --grant fs.read:. (repeatable).", DefaultValueFactory = _ => [] };
 
         var command = new Command("run", "Run a plan: every task as soon as what it needs has succeeded, under a default-deny effect policy.")
         {
-            plan, maxWorkers, dryRun, failFast, config, runs, runtime, grants,
+            plan, maxWorkers, dryRun, failFast, config, runs, runtime, grants, resume,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             new RunOptions(
@@ -47,6 +48,7 @@ internal static class RunCommand
                 parseResult.GetValue(grants) ?? [])
             {
                 RuntimeDirectory = parseResult.GetValue(runtime),
+                ResumeRunId = parseResult.GetValue(resume),
             },
             parseResult.InvocationConfiguration.Output,
             parseResult.InvocationConfiguration.Error,
@@ -60,6 +62,7 @@ internal static class RunCommand
         Plan plan;
         TaskExecutor executor;
         TelemetrySystem? telemetry = null;
+        Sqlite.SqliteRunJournal? journal = null;
         var display = new ProgressDisplay(output, interactive);
         try
         {
@@ -112,6 +115,18 @@ internal static class RunCommand
                 builder.Telemetry(telemetry);
             }
 
+            // Every real run is journaled under the runtime directory, so `run --resume <run id>` can continue it.
+            if (options.ResumeRunId is not null && (options.RuntimeDirectory is null || options.DryRun))
+            {
+                return Fail(error, "--resume needs the runtime directory the run was journaled in (--runtime) and cannot be a dry run.");
+            }
+
+            if (options.RuntimeDirectory is { } journalRoot && !options.DryRun)
+            {
+                journal = Sqlite.SqliteRunJournal.Open(Path.Combine(journalRoot, "database", "state", "runs.db"));
+                builder.Journal(journal);
+            }
+
             executor = builder
                 .ConfigDirectory(options.ConfigDirectory)
                 .Grant(capabilities)
@@ -121,11 +136,13 @@ internal static class RunCommand
         catch (ArgumentOutOfRangeException ex) when (ex.ParamName == nameof(TaskExecutorBuilder.MaxWorkers))
         {
             await DisposeAsync(telemetry).ConfigureAwait(false);
+            journal?.Dispose();
             return Fail(error, $"--max-workers {options.MaxWorkers}: must be between 1 and {TaskExecutorBuilder.MaxWorkersLimit}.");
         }
         catch (Exception ex) when (IsBadInput(ex))
         {
             await DisposeAsync(telemetry).ConfigureAwait(false);
+            journal?.Dispose();
             return Fail(error, Describe(ex, options.PlanPath));
         }
 
@@ -136,7 +153,9 @@ internal static class RunCommand
                 RunResult result;
                 try
                 {
-                    result = await executor.RunAsync(plan, cancellationToken).ConfigureAwait(false);
+                    result = options.ResumeRunId is { } runId
+                        ? await executor.ResumeAsync(plan, runId, cancellationToken).ConfigureAwait(false)
+                        : await executor.RunAsync(plan, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (IsBadInput(ex))
                 {
@@ -145,6 +164,11 @@ internal static class RunCommand
 
                 display.Complete();
                 output.WriteLine(Summary(result));
+                if (journal is not null)
+                {
+                    output.WriteLine($"run id: {result.RunId} (continue it with --resume {result.RunId})");
+                }
+
                 if (telemetry is not null)
                 {
                     output.WriteLine($"telemetry: {telemetry.StoreDescription}");
@@ -162,6 +186,7 @@ internal static class RunCommand
         {
             // After the executor: the telemetry flushes what the run recorded.
             await DisposeAsync(telemetry).ConfigureAwait(false);
+            journal?.Dispose();
         }
     }
 
@@ -309,4 +334,7 @@ internal sealed record RunOptions(
 {
     /// <summary>Gets the runtime directory telemetry is recorded under; null records none.</summary>
     public string? RuntimeDirectory { get; init; }
+
+    /// <summary>Gets the journaled run to continue, or null for a new run.</summary>
+    public string? ResumeRunId { get; init; }
 }

@@ -25,13 +25,13 @@ internal sealed class EvidenceWriter
 
     internal string RunId { get; }
 
-    internal static EvidenceWriter Create(string runsDirectory, DateTimeOffset startedAt, TaskGraph graph)
+    internal static EvidenceWriter Create(string runsDirectory, DateTimeOffset startedAt, TaskGraph graph, string? resumeRunId = null)
     {
         string stamp = startedAt.UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture) + "Z";
         Directory.CreateDirectory(runsDirectory);
-        string runId = stamp;
+        string runId = resumeRunId ?? stamp;
         string directory = Path.Combine(runsDirectory, runId);
-        for (int n = 2; Directory.Exists(directory); n++)
+        for (int n = 2; resumeRunId is null && Directory.Exists(directory); n++)
         {
             // Two runs in the same second: keep the first name, number the next.
             runId = string.Create(CultureInfo.InvariantCulture, $"{stamp}-{n}");

@@ -5,8 +5,9 @@ public sealed class RunResult
 {
     private Dictionary<string, TaskRunResult>? _byId;
 
-    internal RunResult(RunStatus status, IReadOnlyList<TaskRunResult> tasks, DateTimeOffset startedAt, DateTimeOffset finishedAt, string? runDirectory, bool isDryRun)
+    internal RunResult(RunStatus status, IReadOnlyList<TaskRunResult> tasks, DateTimeOffset startedAt, DateTimeOffset finishedAt, string? runDirectory, bool isDryRun, string runId = "")
     {
+        RunId = runId;
         Status = status;
         Tasks = tasks;
         StartedAt = startedAt;
@@ -14,6 +15,9 @@ public sealed class RunResult
         RunDirectory = runDirectory;
         IsDryRun = isDryRun;
     }
+
+    /// <summary>Gets the run's id (the evidence folder's name when evidence is on); pass it to <see cref="TaskExecutor.ResumeAsync"/> to continue a journaled run.</summary>
+    public string RunId { get; }
 
     /// <summary>Gets how the run ended as a whole.</summary>
     public RunStatus Status { get; }

@@ -44,9 +44,14 @@ internal sealed class RunScheduler
     private int _finishedTasks;
     private int _stopReason;
     private string? _failFastCause;
+    private readonly string? _resumeRunId;
+    private IRunJournal? _journal;
+    private TaskRunResult?[]? _recorded;
+    private int[]? _previousStarts;
 
-    internal RunScheduler(TaskExecutor executor, Plan plan)
+    internal RunScheduler(TaskExecutor executor, Plan plan, string? resumeRunId = null)
     {
+        _resumeRunId = resumeRunId;
         _executor = executor;
         _settings = executor.Settings;
         _plan = plan;
@@ -84,15 +89,32 @@ internal sealed class RunScheduler
         _stop = stop;
         using var registration = stop.Token.Register(static state => ((RunScheduler)state!).OnStopRequested(), this);
         var startedAt = _settings.TimeProvider.GetUtcNow();
+        _journal = _settings.DryRun ? null : _settings.Journal;
+        string planHash = string.Empty;
+        if (_journal is not null)
+        {
+            planHash = PlanHash.Compute(_plan);
+            if (_resumeRunId is not null)
+            {
+                await LoadJournalAsync(_journal, _resumeRunId, planHash, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         if (_settings.RunsDirectory is { } runs)
         {
-            _evidence = EvidenceWriter.Create(runs, startedAt, _graph);
+            _evidence = EvidenceWriter.Create(runs, startedAt, _graph, _resumeRunId);
             _runId = _evidence.RunId;
             _evidence.WriteRunJson(new RunJson(_plan, null, _settings.DryRun, startedAt, null, _settings.MaxWorkers, _settings.FailFast, _agentNames, null));
         }
         else
         {
-            _runId = startedAt.UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture) + "Z";
+            _runId = _resumeRunId ?? startedAt.UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture) + "Z"
+                + (_journal is null ? string.Empty : "-" + Guid.NewGuid().ToString("N")[..8]);
+        }
+
+        if (_journal is not null && _resumeRunId is null)
+        {
+            await _journal.BeginRunAsync(_runId, planHash, cancellationToken).ConfigureAwait(false);
         }
 
         _runInfo = new AgentRunInfo(_runId, _settings.WorkingDirectory, _settings.TimeProvider, _settings.Auditor);
@@ -129,7 +151,40 @@ internal sealed class RunScheduler
             : allSucceeded ? RunStatus.Succeeded
             : RunStatus.Failed;
         _evidence?.WriteRunJson(new RunJson(_plan, status, _settings.DryRun, startedAt, finishedAt, _settings.MaxWorkers, _settings.FailFast, _agentNames, tasks));
-        return new RunResult(status, tasks, startedAt, finishedAt, _evidence?.RunDirectory, _settings.DryRun);
+        return new RunResult(status, tasks, startedAt, finishedAt, _evidence?.RunDirectory, _settings.DryRun, _runId);
+    }
+
+    /// <summary>Reads the journaled run: checks the plan's hash, keeps finished tasks' results and every task's start count.</summary>
+    private async Task LoadJournalAsync(IRunJournal journal, string runId, string planHash, CancellationToken cancellationToken)
+    {
+        var state = await journal.LoadAsync(runId, cancellationToken).ConfigureAwait(false)
+            ?? throw new RunResumeException(runId, $"Run {runId} cannot be resumed: the journal has no run with that id.");
+        if (!string.Equals(state.PlanHash, planHash, StringComparison.Ordinal))
+        {
+            throw new RunResumeException(runId, $"Run {runId} cannot be resumed: the plan changed since the run started (plan hash {planHash}, the run started with {state.PlanHash}). Start a new run instead.");
+        }
+
+        var index = new Dictionary<string, int>(_graph.TaskCount, StringComparer.Ordinal);
+        for (int i = 0; i < _graph.TaskCount; i++)
+        {
+            index.TryAdd(_graph.Tasks[i].Id, i);
+        }
+
+        _recorded = new TaskRunResult?[_graph.TaskCount];
+        _previousStarts = new int[_graph.TaskCount];
+        foreach (var task in state.Tasks)
+        {
+            if (!index.TryGetValue(task.TaskId, out int node))
+            {
+                continue;
+            }
+
+            _previousStarts[node] = task.Starts;
+            if (task.Status is { } status)
+            {
+                _recorded[node] = new TaskRunResult(task.TaskId, status, _agentNames[node], task.Attempts, task.StartedAt, task.FinishedAt, task.ExitCode, task.Reason, null, []);
+            }
+        }
     }
 
     private void OnStopRequested() => Interlocked.CompareExchange(ref _stopReason, StoppedByCancellation, NotStopping);
@@ -196,7 +251,7 @@ internal sealed class RunScheduler
     private ITaskAgent AgentFor(int node) => _agents[_agentSlots[node]];
 
     private bool FinishesInline(int node)
-        => _graph.IsBarrier(node) || _graph.Tasks[node].IsDone || BlockedBy(node) is not null || IsStopping;
+        => _graph.IsBarrier(node) || _graph.Tasks[node].IsDone || _recorded?[node] is not null || BlockedBy(node) is not null || IsStopping;
 
     /// <summary>
     /// Why a node whose predecessors have all finished cannot run: the cause passed on by its first
@@ -234,6 +289,18 @@ internal sealed class RunScheduler
         {
             Record(node, NotRun(node, TaskRunStatus.Skipped, "already done: the plan marks it [x]"));
             return null;
+        }
+
+        if (_recorded?[node] is { } recorded)
+        {
+            // Finished before the run was stopped: never run again, its journaled result stands.
+            Record(node, recorded);
+            return recorded.Status == TaskRunStatus.Succeeded ? null : _graph.Tasks[node].Id + " " + (recorded.Status switch
+            {
+                TaskRunStatus.TimedOut => "timed out",
+                TaskRunStatus.Denied => "was denied an effect",
+                _ => "failed",
+            });
         }
 
         if (Volatile.Read(ref _stopReason) == StoppedByCancellation)
@@ -355,7 +422,7 @@ internal sealed class RunScheduler
         var task = _graph.Tasks[node];
         _settings.Progress?.Report(new TaskProgress(TaskProgressKind.Started, task.Id, null, Volatile.Read(ref _finishedTasks), _graph.TaskCount));
         var startedAt = _settings.TimeProvider.GetUtcNow();
-        bool general = _evidence is not null || _settings.DryRun || (task.Timeout ?? _settings.DefaultTimeout) is not null || (task.Retries ?? _settings.DefaultRetries) != 0;
+        bool general = _evidence is not null || _journal is not null || _settings.DryRun || (task.Timeout ?? _settings.DefaultTimeout) is not null || (task.Retries ?? _settings.DefaultRetries) != 0;
         if (!general && AgentFor(node) is NoOpAgent && _settings.Backend is InProcessBackend && !_stop.IsCancellationRequested)
         {
             // The noop agent (sealed, ours) only checks the token and succeeds: its context would
@@ -425,6 +492,12 @@ internal sealed class RunScheduler
             }
             else
             {
+                if (_journal is not null)
+                {
+                    // Durable before the agent is called: a crash from here on finds the task in flight.
+                    await _journal.TaskStartedAsync(_runId, task.Id, (_previousStarts?[node] ?? 0) + 1, _stop.Token).ConfigureAwait(false);
+                }
+
                 var timeout = task.Timeout ?? _settings.DefaultTimeout;
                 var pipeline = _executor.PipelineFor(timeout, task.Retries ?? _settings.DefaultRetries);
                 if (pipeline is null)
@@ -483,7 +556,14 @@ internal sealed class RunScheduler
             await File.AppendAllTextAsync(_evidence.LogPath(node), $"[{EvidenceWriter.StatusWord(status)}] {reason}{Environment.NewLine}").ConfigureAwait(false);
         }
 
-        return Result(node, context, result, status, reason, state?.Attempts ?? 1, startedAt, finishedAt);
+        var finished = Result(node, context, result, status, reason, state?.Attempts ?? 1, startedAt, finishedAt);
+        if (_journal is not null && status != TaskRunStatus.Cancelled)
+        {
+            // Durable before the scheduler acts on it (releases successors); a cancelled task runs again on resume.
+            await _journal.TaskFinishedAsync(_runId, finished, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return finished;
     }
 
     private TaskRunResult Result(int node, AgentContext? context, AgentResult? result, TaskRunStatus status, string? reason, int attempts, DateTimeOffset startedAt, DateTimeOffset finishedAt)

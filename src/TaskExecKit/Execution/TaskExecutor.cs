@@ -48,11 +48,44 @@ public sealed class TaskExecutor : IAsyncDisposable
     public Task<RunResult> RunAsync(Plan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        return Start(plan, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Continues a journaled run that was stopped (a crash, a kill, a cancellation): tasks the journal
+    /// records as finished are not run again (their recorded results are reused), tasks that were in
+    /// flight run again with the same idempotency key (<c>&lt;run id&gt;/&lt;task id&gt;</c>), the rest run as usual.
+    /// </summary>
+    /// <param name="plan">The same plan the run started with; its hash is checked.</param>
+    /// <param name="runId">The run to continue.</param>
+    /// <param name="cancellationToken">Stops the run, as for <see cref="RunAsync"/>.</param>
+    /// <returns>The whole run's result, recorded tasks included.</returns>
+    /// <exception cref="InvalidOperationException">The executor has no journal (<see cref="TaskExecutorBuilder.Journal"/>).</exception>
+    /// <exception cref="RunResumeException">The journal has no such run, or the plan's hash differs from the one the run started with.</exception>
+    public Task<RunResult> ResumeAsync(Plan plan, string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        if (runId.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || runId is "." or "..")
+        {
+            throw new ArgumentException($"Run id '{runId}' is not a run id: it must be a plain name, such as 20260101_120000Z.", nameof(runId));
+        }
+
+        if (Settings.Journal is null)
+        {
+            throw new InvalidOperationException("ResumeAsync needs a journal: call TaskExecutorBuilder.Journal(...) when building the executor.");
+        }
+
+        return Start(plan, runId, cancellationToken);
+    }
+
+    private Task<RunResult> Start(Plan plan, string? resumeRunId, CancellationToken cancellationToken)
+    {
         RunScheduler run;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            run = new RunScheduler(this, plan);
+            run = new RunScheduler(this, plan, resumeRunId);
         }
 
         var task = run.RunAsync(cancellationToken, _disposing.Token);

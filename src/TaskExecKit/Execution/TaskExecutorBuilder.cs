@@ -33,6 +33,7 @@ public sealed class TaskExecutorBuilder
     private IEffectAuditor? _auditor;
     private IProgress<TaskProgress>? _progress;
     private Telemetry.TelemetrySystem? _telemetry;
+    private IRunJournal? _journal;
 
     internal TaskExecutorBuilder()
     {
@@ -250,6 +251,20 @@ public sealed class TaskExecutorBuilder
         return this;
     }
 
+    /// <summary>
+    /// Journals every task's start and finish in <paramref name="journal"/> before acting on it, so a
+    /// run stopped at any moment can be continued with <see cref="TaskExecutor.ResumeAsync"/>. Dry runs
+    /// are not journaled. The executor does not own the journal.
+    /// </summary>
+    /// <param name="journal">Where to record.</param>
+    /// <returns>This builder.</returns>
+    public TaskExecutorBuilder Journal(IRunJournal journal)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        _journal = journal;
+        return this;
+    }
+
     /// <summary>Checks the settings, reads the legacy configuration and creates the executor.</summary>
     /// <returns>The executor; dispose it to cancel and await any run still going.</returns>
     /// <exception cref="ArgumentException">A setting is out of range or missing; the message names it.</exception>
@@ -300,7 +315,8 @@ public sealed class TaskExecutorBuilder
             _timeProvider,
             _backend ?? InProcessBackend.Instance,
             recorder ?? _auditor,
-            recorder ?? _progress));
+            recorder ?? _progress,
+            _journal));
     }
 }
 
@@ -320,4 +336,5 @@ internal sealed record ExecutorSettings(
     TimeProvider TimeProvider,
     IExecutionBackend Backend,
     IEffectAuditor? Auditor,
-    IProgress<TaskProgress>? Progress);
+    IProgress<TaskProgress>? Progress,
+    IRunJournal? Journal = null);
