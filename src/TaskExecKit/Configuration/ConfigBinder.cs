@@ -563,20 +563,11 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
     /// <summary>Checks that every grant reads as a capability of its list's kind (prefix optional).</summary>
     private bool GrantsParse(ConfigNode node, string section, string key, IReadOnlyList<string> list)
     {
-        string prefix = key switch
-        {
-            "process" => "process:",
-            "fs_read" => "fs.read:",
-            "fs_write" => "fs.write:",
-            "net" => "net:",
-            "tool" => "tool:",
-            _ => "env:",
-        };
+        string prefix = SafetyGrants.PrefixOf(key);
         bool ok = true;
         foreach (string item in list)
         {
-            string text = item.StartsWith(prefix, StringComparison.Ordinal) ? item : prefix + item;
-            if (!Effects.Capability.TryParse(text, out _, out string error))
+            if (!Effects.Capability.TryParse(SafetyGrants.AsEffect(item, prefix), out _, out string error))
             {
                 problems.Add(node.Location, Path(section, key), $"'{key}' {Where(section)} has a grant that is not an effect: {error}");
                 ok = false;

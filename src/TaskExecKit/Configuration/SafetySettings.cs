@@ -67,20 +67,36 @@ public sealed class SafetyGrants
     public IReadOnlyList<Effects.Capability> ToCapabilities()
     {
         var all = new List<Effects.Capability>();
-        Add(Process, "process:");
-        Add(FileSystemRead, "fs.read:");
-        Add(FileSystemWrite, "fs.write:");
-        Add(Network, "net:");
-        Add(Tool, "tool:");
-        Add(Environment, "env:");
+        Add(Process, "process");
+        Add(FileSystemRead, "fs_read");
+        Add(FileSystemWrite, "fs_write");
+        Add(Network, "net");
+        Add(Tool, "tool");
+        Add(Environment, "env");
         return all;
 
-        void Add(IReadOnlyList<string> items, string prefix)
+        void Add(IReadOnlyList<string> items, string key)
         {
+            string prefix = PrefixOf(key);
             foreach (string item in items)
             {
-                all.Add(Effects.Capability.Parse(item.StartsWith(prefix, StringComparison.Ordinal) ? item : prefix + item));
+                all.Add(Effects.Capability.Parse(AsEffect(item, prefix)));
             }
         }
     }
+
+    /// <summary>The plan-syntax kind prefix of a <c>[grants]</c> list, e.g. <c>fs_read</c> → <c>fs.read:</c>.</summary>
+    internal static string PrefixOf(string key) => key switch
+    {
+        "process" => "process:",
+        "fs_read" => "fs.read:",
+        "fs_write" => "fs.write:",
+        "net" => "net:",
+        "tool" => "tool:",
+        _ => "env:",
+    };
+
+    /// <summary>A grant as an effect: the list's prefix is optional in the file.</summary>
+    internal static string AsEffect(string item, string prefix)
+        => item.StartsWith(prefix, StringComparison.Ordinal) ? item : prefix + item;
 }
