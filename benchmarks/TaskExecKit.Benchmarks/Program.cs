@@ -2,7 +2,10 @@ using BenchmarkDotNet.Running;
 
 if (args is ["telemetry-report", .. var rest])
 {
-    await TaskExecKit.Benchmarks.TelemetryReport.RunAsync(rest is [var n, ..] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+    // telemetry-report [rows] [queries]: "queries" measures only the sink and the queries (skips end to end and audit).
+    await TaskExecKit.Benchmarks.TelemetryReport.RunAsync(
+        rest is [var n, ..] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 1_000_000,
+        queriesOnly: rest is [_, "queries", ..]);
     return;
 }
 

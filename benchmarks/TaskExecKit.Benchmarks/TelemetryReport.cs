@@ -12,15 +12,18 @@ namespace TaskExecKit.Benchmarks;
 /// </summary>
 internal static class TelemetryReport
 {
-    internal static async Task RunAsync(int rows)
+    internal static async Task RunAsync(int rows, bool queriesOnly = false)
     {
         string dir = Path.Combine(Path.GetTempPath(), "tek-report-" + Guid.NewGuid().ToString("N"));
         try
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# Telemetry report: {rows:N0} rows, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}"));
             await SinkAndQueriesAsync(Path.Combine(dir, "events"), rows);
-            await EndToEndAsync(Path.Combine(dir, "e2e"), rows);
-            await AuditAsync(Path.Combine(dir, "audit"), rows);
+            if (!queriesOnly)
+            {
+                await EndToEndAsync(Path.Combine(dir, "e2e"), rows);
+                await AuditAsync(Path.Combine(dir, "audit"), rows);
+            }
         }
         finally
         {
@@ -57,20 +60,16 @@ internal static class TelemetryReport
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sqlite sink: {rows:N0} events in {sw.Elapsed.TotalSeconds:0.00} s = {rows / sw.Elapsed.TotalSeconds:N0} events/s (batches of 4096, synchronous=NORMAL)"));
 
             var hour = (end - TimeSpan.FromHours(1), end);
+            var day = (start, end);
             await Measure("agent's 50 most recent events", () => store.GetEventsAsync(new EventQuery(TimeRange.LastHour, "agent-07", limit: 50), start, end, CancellationToken.None));
-            await Measure("agent's rollups per minute, last hour", () => store.GetRollupsAsync(hour.Item1, hour.Item2, "agent-07", CancellationToken.None));
-            await MeasureTask("counts by kind, all agents, last hour", async () =>
-            {
-                var rollups = await store.GetRollupsAsync(hour.Item1, hour.Item2, null, CancellationToken.None);
-                long total = 0;
-                foreach (var r in rollups)
-                {
-                    total += r.CountOf(TelemetryEventKind.TaskStarted) + r.CountOf(TelemetryEventKind.TaskFinished);
-                }
-
-                return total;
-            });
-            await MeasureTask("full snapshot (TelemetrySystem.BuildSnapshot), last hour", async () =>
+            await Measure("agent's metrics per minute, last hour (rollups, key agent_id+minute)", () => store.GetRollupsAsync(hour.Item1, hour.Item2, "agent-07", CancellationToken.None));
+            await Measure("all agents' metrics per minute, last hour (rollups_all)", () => store.GetOverallRollupsAsync(hour.Item1, hour.Item2, CancellationToken.None));
+            await MeasureTask("counts by kind, all agents, last hour (rollups_all)", async () =>
+                TelemetrySystem.CountByKind(await store.GetOverallRollupsAsync(hour.Item1, hour.Item2, CancellationToken.None)));
+            await MeasureTask("counts by kind, one agent, last hour", async () =>
+                TelemetrySystem.CountByKind(await store.GetRollupsAsync(hour.Item1, hour.Item2, "agent-07", CancellationToken.None)));
+            await Measure("all agents' metrics per minute, last 24 h (1,440 rows)", () => store.GetOverallRollupsAsync(day.Item1, day.Item2, CancellationToken.None));
+            await MeasureTask("full snapshot (per-agent table too, 1,200 rollup rows), last hour", async () =>
             {
                 var rollups = await store.GetRollupsAsync(hour.Item1, hour.Item2, null, CancellationToken.None);
                 return TelemetrySystem.BuildSnapshot(hour.Item1, hour.Item2, rollups, [], store.Description, default);

@@ -13,7 +13,13 @@ namespace TaskExecKit.Sqlite;
 /// </summary>
 internal sealed class SqliteTelemetryStore : ITelemetryStore
 {
-    internal const int SchemaVersion = 1;
+    /// <summary>The schema version of telemetry.db (2 added the all-agents rollup and keyed rollups by agent).</summary>
+    internal const int SchemaVersion = 2;
+
+    /// <summary>The schema version of audit.db.</summary>
+    internal const int AuditSchemaVersion = 1;
+    /// <summary>The agent id of all-agents rollups (never stored in the per-agent table).</summary>
+    private const string OverallAgentId = "*";
     private const string EventColumns = "ts, kind, agent_id, task_id, name, reason, detail, value, count, outcome";
 
     private readonly SqliteConnection? _write;
@@ -24,10 +30,17 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
     private readonly TimeProvider _time;
     private readonly AuditChain _chain = new();
     private readonly Dictionary<(long, string), MinuteRollup> _batchRollups = [];
+    private readonly Dictionary<long, MinuteRollup> _batchOverall = [];
     private RawEventInsert? _insertEvent;
     private RawEventInsert? _insertAudit;
     private SqliteCommand? _selectRollup;
     private SqliteCommand? _upsertRollup;
+    private SqliteCommand? _selectOverall;
+    private SqliteCommand? _upsertOverall;
+    private SqliteCommand? _rollupsQuery;
+    private SqliteCommand? _agentRollupsQuery;
+    private SqliteCommand? _overallQuery;
+    private readonly Dictionary<(bool, string), SqliteCommand> _eventQueries = [];
     private long _lastSeq;
     private byte[] _lastHash = AuditChain.Genesis;
     private DateTimeOffset _nextRetention;
@@ -104,11 +117,19 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
             read = OpenConnection(telemetryPath, auditPath, options, readOnly: true);
             int version = ReadVersion(read, "main");
             int auditVersion = ReadVersion(read, "audit");
-            if (version != SchemaVersion || auditVersion != SchemaVersion)
+            if (version > SchemaVersion || auditVersion > AuditSchemaVersion)
             {
-                throw new TelemetryStoreException(version > SchemaVersion || auditVersion > SchemaVersion
-                    ? NewerSchema(telemetryPath, Math.Max(version, auditVersion))
-                    : $"The telemetry database {telemetryPath} has no TaskExecKit schema (version {version}/{auditVersion}); it was left untouched.");
+                throw new TelemetryStoreException(NewerSchema(telemetryPath, version > SchemaVersion ? version : auditVersion));
+            }
+
+            if (version == 0 || auditVersion == 0)
+            {
+                throw new TelemetryStoreException($"The telemetry database {telemetryPath} has no TaskExecKit schema (version {version}/{auditVersion}); it was left untouched.");
+            }
+
+            if (version != SchemaVersion || auditVersion != AuditSchemaVersion)
+            {
+                throw new TelemetryStoreException($"The telemetry database {telemetryPath} has an older schema (version {version}); it was left untouched. Open it once with a writer (any run with this runtime directory) to upgrade it.");
             }
 
             var store = new SqliteTelemetryStore(dbDir, headPath, options, time, fileLock, write, read);
@@ -156,7 +177,10 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
             {
                 _selectRollup!.Transaction = tx;
                 _upsertRollup!.Transaction = tx;
+                _selectOverall!.Transaction = tx;
+                _upsertOverall!.Transaction = tx;
                 _batchRollups.Clear();
+                _batchOverall.Clear();
                 foreach (ref readonly var e in batch.Span)
                 {
                     _insertEvent!.Insert(e);
@@ -175,6 +199,25 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
                     }
 
                     rollup.Add(e);
+                    if (!_batchOverall.TryGetValue(key.Item1, out var overall))
+                    {
+                        _batchOverall[key.Item1] = overall = new MinuteRollup(e.Timestamp, OverallAgentId);
+                    }
+
+                    overall.Add(e);
+                }
+
+                foreach (var (minute, rollup) in _batchOverall)
+                {
+                    _selectOverall.Parameters["$minute"].Value = minute;
+                    if (_selectOverall.ExecuteScalar() is byte[] existing)
+                    {
+                        rollup.Merge(MinuteRollup.FromBytes(rollup.Minute, OverallAgentId, existing));
+                    }
+
+                    _upsertOverall.Parameters["$minute"].Value = minute;
+                    _upsertOverall.Parameters["$data"].Value = rollup.ToBytes();
+                    _upsertOverall.ExecuteNonQuery();
                 }
 
                 foreach (var ((minute, agent), rollup) in _batchRollups)
@@ -233,21 +276,54 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         await _readGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var cmd = _read.CreateCommand();
-            cmd.CommandText = "SELECT minute, agent_id, data FROM rollups WHERE minute >= $since AND minute < $until"
-                + (agentId is null ? string.Empty : " AND agent_id = $agent") + " ORDER BY minute";
-            cmd.Parameters.AddWithValue("$since", MinuteRollup.MinuteOf(since).UtcTicks);
-            cmd.Parameters.AddWithValue("$until", until.UtcTicks);
-            if (agentId is not null)
+            SqliteCommand cmd;
+            if (agentId is null)
             {
-                cmd.Parameters.AddWithValue("$agent", agentId);
+                // Every agent's rows of the range, through the minute index.
+                cmd = _rollupsQuery ??= PrepareRead("SELECT minute, agent_id, data FROM rollups INDEXED BY ix_rollups_minute WHERE minute >= $since AND minute < $until ORDER BY minute", "$since", "$until");
+            }
+            else
+            {
+                // One agent's rows: a contiguous range of the primary key (agent_id, minute).
+                cmd = _agentRollupsQuery ??= PrepareRead("SELECT minute, agent_id, data FROM rollups WHERE agent_id = $agent AND minute >= $since AND minute < $until ORDER BY minute", "$since", "$until", "$agent");
+                cmd.Parameters[2].Value = agentId;
             }
 
+            cmd.Parameters[0].Value = MinuteRollup.MinuteOf(since).UtcTicks;
+            cmd.Parameters[1].Value = until.UtcTicks;
             var result = new List<MinuteRollup>();
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
-                result.Add(MinuteRollup.FromBytes(new DateTimeOffset(reader.GetInt64(0), TimeSpan.Zero), reader.GetString(1), (byte[])reader.GetValue(2)));
+                result.Add(MinuteRollup.FromBytes(new DateTimeOffset(reader.GetInt64(0), TimeSpan.Zero), reader.GetString(1), ReadBlob(reader, 2)));
+            }
+
+            return result;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, TelemetryPath);
+        }
+        finally
+        {
+            _readGate.Release();
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<MinuteRollup>> GetOverallRollupsAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await _readGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // One row per minute (the primary key), however many agents there are.
+            _overallQuery ??= PrepareRead("SELECT minute, data FROM rollups_all WHERE minute >= $since AND minute < $until ORDER BY minute", "$since", "$until");
+            _overallQuery.Parameters[0].Value = MinuteRollup.MinuteOf(since).UtcTicks;
+            _overallQuery.Parameters[1].Value = until.UtcTicks;
+            var result = new List<MinuteRollup>();
+            using var reader = _overallQuery.ExecuteReader();
+            while (reader.Read())
+            {
+                result.Add(MinuteRollup.FromBytes(new DateTimeOffset(reader.GetInt64(0), TimeSpan.Zero), OverallAgentId, ReadBlob(reader, 1)));
             }
 
             return result;
@@ -268,19 +344,33 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         await _readGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var cmd = _read.CreateCommand();
+            // One prepared command per shape (with or without agent, which kinds), reused: the common queries
+            // (an agent's recent events, recent events of some kinds) parse once and allocate no command.
             string kinds = query.Kinds.Count == 0 ? string.Empty
-                : " AND kind IN (" + string.Join(',', query.Kinds.Select(k => ((int)k).ToString(CultureInfo.InvariantCulture))) + ")";
-            cmd.CommandText = $"SELECT {EventColumns} FROM events WHERE ts >= $since AND ts < $until"
-                + (query.AgentId is null ? string.Empty : " AND agent_id = $agent") + kinds + " ORDER BY ts DESC LIMIT $limit";
-            cmd.Parameters.AddWithValue("$since", since.UtcTicks);
-            cmd.Parameters.AddWithValue("$until", until.UtcTicks);
-            cmd.Parameters.AddWithValue("$limit", query.Limit);
-            if (query.AgentId is not null)
+                : " AND kind IN (" + string.Join(',', query.Kinds.Select(k => ((int)k).ToString(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal)) + ")";
+            var shape = (query.AgentId is not null, kinds);
+            if (!_eventQueries.TryGetValue(shape, out var cmd))
             {
-                cmd.Parameters.AddWithValue("$agent", query.AgentId);
+                if (_eventQueries.Count >= 32)
+                {
+                    foreach (var old in _eventQueries.Values)
+                    {
+                        old.Dispose();
+                    }
+
+                    _eventQueries.Clear();
+                }
+
+                _eventQueries[shape] = cmd = PrepareRead(
+                    $"SELECT {EventColumns} FROM events WHERE " + (query.AgentId is null ? string.Empty : "agent_id = $agent AND ")
+                    + "ts >= $since AND ts < $until" + kinds + " ORDER BY ts DESC LIMIT $limit",
+                    "$since", "$until", "$limit", "$agent");
             }
 
+            cmd.Parameters[0].Value = since.UtcTicks;
+            cmd.Parameters[1].Value = until.UtcTicks;
+            cmd.Parameters[2].Value = query.Limit;
+            cmd.Parameters[3].Value = (object?)query.AgentId ?? DBNull.Value;
             var result = new List<TelemetryEvent>();
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
@@ -342,7 +432,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         if (_options.RetentionAge is { } age)
         {
             long cutoff = (now - age).UtcTicks;
-            Execute(_write, $"DELETE FROM events WHERE ts < {cutoff}; DELETE FROM rollups WHERE minute < {MinuteRollup.MinuteOf(now - age).UtcTicks};");
+            Execute(_write, $"DELETE FROM events WHERE ts < {cutoff}; DELETE FROM rollups WHERE minute < {MinuteRollup.MinuteOf(now - age).UtcTicks}; DELETE FROM rollups_all WHERE minute < {MinuteRollup.MinuteOf(now - age).UtcTicks};");
         }
 
         if (_options.MaxDatabaseBytes is { } max)
@@ -376,6 +466,16 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         _insertAudit?.Dispose();
         _selectRollup?.Dispose();
         _upsertRollup?.Dispose();
+        _selectOverall?.Dispose();
+        _upsertOverall?.Dispose();
+        _rollupsQuery?.Dispose();
+        _agentRollupsQuery?.Dispose();
+        _overallQuery?.Dispose();
+        foreach (var cmd in _eventQueries.Values)
+        {
+            cmd.Dispose();
+        }
+
         if (_write is not null)
         {
             if (_headBehind)
@@ -422,6 +522,21 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         Count = reader.GetInt64(at + 8),
         Outcome = (TaskOutcome)reader.GetInt32(at + 9),
     };
+
+    private static byte[] ReadBlob(SqliteDataReader reader, int ordinal) => (byte[])reader.GetValue(ordinal);
+
+    /// <summary>Prepares a read command once; queries reuse it under the read gate (no per-query parse or allocation of the command).</summary>
+    private SqliteCommand PrepareRead(string sql, params string[] parameters)
+    {
+        var cmd = _read.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (string name in parameters)
+        {
+            cmd.Parameters.Add(new SqliteParameter(name, null));
+        }
+
+        return cmd;
+    }
 
     internal static SqliteConnection OpenConnection(string telemetryPath, string? auditPath, SqliteTelemetryOptions options, bool readOnly)
     {
@@ -510,8 +625,9 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         using var tx = connection.BeginTransaction(IsolationLevel.Serializable, deferred: false); // BEGIN IMMEDIATE
         foreach (string schema in new[] { "main", "audit" })
         {
+            int target = schema == "main" ? SchemaVersion : AuditSchemaVersion;
             int version = ReadVersion(connection, schema);
-            if (version > SchemaVersion)
+            if (version > target)
             {
                 throw new TelemetryStoreException(NewerSchema(telemetryPath, version));
             }
@@ -521,7 +637,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
                 throw new TelemetryStoreException($"The {schema} database next to {telemetryPath} holds tables that are not TaskExecKit's; it was left untouched.");
             }
 
-            for (int v = version + 1; v <= SchemaVersion; v++)
+            for (int v = version + 1; v <= target; v++)
             {
                 foreach (string sql in Migrations(schema, v))
                 {
@@ -529,6 +645,11 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
                     cmd.Transaction = tx;
                     cmd.CommandText = sql;
                     cmd.ExecuteNonQuery();
+                }
+
+                if ((schema, v) == ("main", 2))
+                {
+                    FillOverallRollups(connection, tx);
                 }
 
                 using var stamp = connection.CreateCommand();
@@ -551,6 +672,17 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
             "CREATE INDEX main.ix_events_agent_ts ON events (agent_id, ts)",
             "CREATE TABLE main.rollups (minute INTEGER NOT NULL, agent_id TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (minute, agent_id)) WITHOUT ROWID",
         ],
+        ("main", 2) =>
+        [
+            // Rollups keyed by (agent, minute) so one agent's range is contiguous; a minute index serves all-agents
+            // reads; rollups_all holds one all-agents row per minute (filled from the existing rows).
+            "CREATE TABLE main.rollups_v2 (agent_id TEXT NOT NULL, minute INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (agent_id, minute)) WITHOUT ROWID",
+            "INSERT INTO main.rollups_v2 (agent_id, minute, data) SELECT agent_id, minute, data FROM main.rollups",
+            "DROP TABLE main.rollups",
+            "ALTER TABLE main.rollups_v2 RENAME TO rollups",
+            "CREATE INDEX main.ix_rollups_minute ON rollups (minute)",
+            "CREATE TABLE main.rollups_all (minute INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+        ],
         ("audit", 1) =>
         [
             "CREATE TABLE audit.schema_version (version INTEGER NOT NULL)",
@@ -559,6 +691,40 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         ],
         _ => throw new InvalidOperationException($"No migration to version {version} of {schema}."),
     };
+
+    private static void FillOverallRollups(SqliteConnection connection, SqliteTransaction tx)
+    {
+        var overall = new SortedDictionary<long, MinuteRollup>();
+        using (var read = connection.CreateCommand())
+        {
+            read.Transaction = tx;
+            read.CommandText = "SELECT minute, agent_id, data FROM main.rollups";
+            using var reader = read.ExecuteReader();
+            while (reader.Read())
+            {
+                long minute = reader.GetInt64(0);
+                var at = new DateTimeOffset(minute, TimeSpan.Zero);
+                if (!overall.TryGetValue(minute, out var sum))
+                {
+                    overall[minute] = sum = new MinuteRollup(at, OverallAgentId);
+                }
+
+                sum.Merge(MinuteRollup.FromBytes(at, reader.GetString(1), ReadBlob(reader, 2)));
+            }
+        }
+
+        using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT INTO main.rollups_all (minute, data) VALUES ($minute, $data)";
+        var minuteParameter = insert.Parameters.Add("$minute", SqliteType.Integer);
+        var dataParameter = insert.Parameters.Add("$data", SqliteType.Blob);
+        foreach (var (minute, rollup) in overall)
+        {
+            minuteParameter.Value = minute;
+            dataParameter.Value = rollup.ToBytes();
+            insert.ExecuteNonQuery();
+        }
+    }
 
     private static FileStream AcquireWriterLock(string path)
     {
@@ -651,5 +817,12 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         _upsertRollup.Parameters.Add("$minute", SqliteType.Integer);
         _upsertRollup.Parameters.Add("$agent", SqliteType.Text);
         _upsertRollup.Parameters.Add("$data", SqliteType.Blob);
+        _selectOverall = _write.CreateCommand();
+        _selectOverall.CommandText = "SELECT data FROM rollups_all WHERE minute = $minute";
+        _selectOverall.Parameters.Add("$minute", SqliteType.Integer);
+        _upsertOverall = _write.CreateCommand();
+        _upsertOverall.CommandText = "INSERT OR REPLACE INTO rollups_all (minute, data) VALUES ($minute, $data)";
+        _upsertOverall.Parameters.Add("$minute", SqliteType.Integer);
+        _upsertOverall.Parameters.Add("$data", SqliteType.Blob);
     }
 }

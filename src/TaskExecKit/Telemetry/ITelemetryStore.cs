@@ -23,6 +23,32 @@ public interface ITelemetryStore : IAsyncDisposable
     /// <returns>The rollups, oldest first.</returns>
     ValueTask<IReadOnlyList<MinuteRollup>> GetRollupsAsync(DateTimeOffset since, DateTimeOffset until, string? agentId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads the all-agents rollups (one per minute, agent <c>*</c>, events without an agent included) of minutes in
+    /// [<paramref name="since"/>, <paramref name="until"/>). Stores that keep such a rollup answer from it; the default
+    /// merges <see cref="GetRollupsAsync"/>'s rows per minute.
+    /// </summary>
+    /// <param name="since">The start, inclusive (widened to its minute).</param>
+    /// <param name="until">The end, exclusive.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>One rollup per minute that had events, oldest first.</returns>
+    async ValueTask<IReadOnlyList<MinuteRollup>> GetOverallRollupsAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var rows = await GetRollupsAsync(since, until, null, cancellationToken).ConfigureAwait(false);
+        var minutes = new SortedDictionary<DateTimeOffset, MinuteRollup>();
+        foreach (var row in rows)
+        {
+            if (!minutes.TryGetValue(row.Minute, out var sum))
+            {
+                minutes[row.Minute] = sum = new MinuteRollup(row.Minute, "*");
+            }
+
+            sum.Merge(row);
+        }
+
+        return [.. minutes.Values];
+    }
+
     /// <summary>Reads events, newest first.</summary>
     /// <param name="query">The filter and limit.</param>
     /// <param name="since">The start, inclusive.</param>

@@ -154,6 +154,71 @@ public sealed class TelemetrySystem : IAsyncDisposable
         return BuildSnapshot(from, to, rollups, agentId is null ? TrackedAgents : [agentId], _store.Description, Counters);
     }
 
+    /// <summary>
+    /// Gets the metrics of each minute of a range that had events, oldest first: of one agent, or of all agents
+    /// together (read from the store's all-agents rollup: one row per minute, however many agents there are).
+    /// Pending events are flushed first.
+    /// </summary>
+    /// <param name="range">The range (widened to whole minutes).</param>
+    /// <param name="agentId">Only this agent, or null for all agents together.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>One entry per minute with events, oldest first.</returns>
+    public async ValueTask<IReadOnlyList<MinuteMetrics>> GetMetricsPerMinuteAsync(TimeRange range, string? agentId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        var (from, to) = range.Resolve(_time.GetUtcNow());
+        var rollups = agentId is null
+            ? await _store.GetOverallRollupsAsync(from, to, cancellationToken).ConfigureAwait(false)
+            : await _store.GetRollupsAsync(from, to, agentId, cancellationToken).ConfigureAwait(false);
+        var result = new List<MinuteMetrics>(rollups.Count);
+        foreach (var rollup in rollups)
+        {
+            result.Add(new MinuteMetrics(rollup.Minute, new AgentMetrics(agentId ?? "*", rollup)));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Counts the events of each kind recorded in a range (widened to whole minutes), of one agent or of all agents,
+    /// from the per-minute rollups. Kinds with no events are absent. Pending events are flushed first.
+    /// </summary>
+    /// <param name="range">The range.</param>
+    /// <param name="agentId">Only this agent, or null for all agents (events without an agent included).</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The count of each kind that occurred.</returns>
+    public async ValueTask<IReadOnlyDictionary<TelemetryEventKind, long>> GetEventCountsAsync(TimeRange range, string? agentId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        var (from, to) = range.Resolve(_time.GetUtcNow());
+        var rollups = agentId is null
+            ? await _store.GetOverallRollupsAsync(from, to, cancellationToken).ConfigureAwait(false)
+            : await _store.GetRollupsAsync(from, to, agentId, cancellationToken).ConfigureAwait(false);
+        return CountByKind(rollups);
+    }
+
+    internal static Dictionary<TelemetryEventKind, long> CountByKind(IReadOnlyList<MinuteRollup> rollups)
+    {
+        var counts = new Dictionary<TelemetryEventKind, long>();
+        foreach (var kind in Enum.GetValues<TelemetryEventKind>())
+        {
+            long n = 0;
+            foreach (var rollup in rollups)
+            {
+                n += rollup.CountOf(kind);
+            }
+
+            if (n > 0)
+            {
+                counts[kind] = n;
+            }
+        }
+
+        return counts;
+    }
+
     /// <summary>Reads events back, newest first. Pending events are flushed first.</summary>
     /// <param name="query">Which events.</param>
     /// <param name="cancellationToken">Cancels the query.</param>

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Time.Testing;
+using TaskExecKit.Sqlite;
+using TaskExecKit.Telemetry;
+using static TaskExecKit.Tests.Sqlite.SqliteTestSupport;
+
+namespace TaskExecKit.Tests.Sqlite;
+
+public sealed class RollupQueryTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PerMinuteAndCounts_AllAgentsRollup_EqualsTheSumOfAgentRollups(bool sqlite)
+    {
+        using var dir = new TempDirectory();
+        string runtime = Path.Combine(dir.Path, "runtime");
+        var time = new FakeTimeProvider(Start);
+        var options = Options(runtime, time);
+        if (!sqlite)
+        {
+            options.Store = null;
+            options.DiscoverStore = false;
+        }
+
+        await using var telemetry = new TelemetrySystem(options);
+        await RecordAcrossMinutesAsync(telemetry, time);
+
+        var snapshot = await telemetry.GetMetricsAsync(TimeRange.LastHour);
+        var perMinute = await telemetry.GetMetricsPerMinuteAsync(TimeRange.LastHour);
+        Assert.Equal(snapshot.PerMinute.Select(m => m.Minute), perMinute.Select(m => m.Minute));
+        for (int i = 0; i < perMinute.Count; i++)
+        {
+            Assert.Equal("*", perMinute[i].Metrics.AgentId);
+            Assert.Equal(snapshot.PerMinute[i].Metrics.TasksFinished, perMinute[i].Metrics.TasksFinished);
+            Assert.Equal(snapshot.PerMinute[i].Metrics.TasksSucceeded, perMinute[i].Metrics.TasksSucceeded);
+            Assert.Equal(snapshot.PerMinute[i].Metrics.LatencyP90, perMinute[i].Metrics.LatencyP90);
+            Assert.Equal(snapshot.PerMinute[i].Metrics.CountOf(TelemetryEventKind.EffectDenied), perMinute[i].Metrics.CountOf(TelemetryEventKind.EffectDenied));
+        }
+
+        // 3 minutes x 3 agents x 4 tasks, plus a decision without an agent each minute.
+        var counts = await telemetry.GetEventCountsAsync(TimeRange.LastHour);
+        Assert.Equal(36, counts[TelemetryEventKind.TaskStarted]);
+        Assert.Equal(36, counts[TelemetryEventKind.TaskFinished]);
+        Assert.Equal(9, counts[TelemetryEventKind.EffectDenied]);
+        Assert.Equal(3, counts[TelemetryEventKind.Decision]);
+        Assert.False(counts.ContainsKey(TelemetryEventKind.KillSwitch));
+
+        var agentB = await telemetry.GetMetricsPerMinuteAsync(TimeRange.LastHour, "agent-b");
+        Assert.Equal(3, agentB.Count);
+        Assert.All(agentB, m => Assert.Equal("agent-b", m.Metrics.AgentId));
+        Assert.All(agentB, m => Assert.Equal(4, m.Metrics.TasksFinished));
+        var countsB = await telemetry.GetEventCountsAsync(TimeRange.LastHour, "agent-b");
+        Assert.Equal(12, countsB[TelemetryEventKind.TaskFinished]);
+        Assert.False(countsB.ContainsKey(TelemetryEventKind.Decision));
+
+        var lastMinute = await telemetry.GetMetricsPerMinuteAsync(TimeRange.Between(Start + TimeSpan.FromMinutes(2), Start + TimeSpan.FromMinutes(3)));
+        Assert.Equal(MinuteRollup.MinuteOf(Start + TimeSpan.FromMinutes(2)), Assert.Single(lastMinute).Minute);
+    }
+
+    [Fact]
+    public async Task Open_SchemaVersion1Database_IsMigratedAndTheAllAgentsRollupIsFilled()
+    {
+        using var dir = new TempDirectory();
+        string runtime = Path.Combine(dir.Path, "runtime");
+        var time = new FakeTimeProvider(Start);
+        await using (var telemetry = new TelemetrySystem(Options(runtime, time)))
+        {
+            await RecordAcrossMinutesAsync(telemetry, time);
+        }
+
+        // Turn the database back into what schema version 1 looked like.
+        string path = Path.Combine(runtime, "database", "telemetry.db");
+        Execute(path, """
+            CREATE TABLE rollups_v1 (minute INTEGER NOT NULL, agent_id TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (minute, agent_id)) WITHOUT ROWID;
+            INSERT INTO rollups_v1 SELECT minute, agent_id, data FROM rollups;
+            DROP TABLE rollups; ALTER TABLE rollups_v1 RENAME TO rollups; DROP TABLE rollups_all;
+            UPDATE schema_version SET version = 1; PRAGMA wal_checkpoint(TRUNCATE);
+            """);
+
+        var readOnly = Options(runtime, time, new SqliteTelemetryOptions { ReadOnly = true });
+        readOnly.WriteJsonLogs = false;
+        var ex = Assert.Throws<TelemetryStoreException>(() => new TelemetrySystem(readOnly));
+        Assert.Contains("older schema", ex.Message, StringComparison.Ordinal);
+
+        await using (var telemetry = new TelemetrySystem(Options(runtime, time)))
+        {
+            var perMinute = await telemetry.GetMetricsPerMinuteAsync(TimeRange.LastHour);
+            Assert.Equal(3, perMinute.Count);
+            Assert.All(perMinute, m => Assert.Equal(12, m.Metrics.TasksFinished));
+            Assert.Equal(3, (await telemetry.GetMetricsPerMinuteAsync(TimeRange.LastHour, "agent-c")).Count);
+        }
+
+        var verification = await SqliteAuditTrail.VerifyAsync(runtime);
+        Assert.True(verification.IsValid, verification.Problem);
+    }
+
+    private static async Task RecordAcrossMinutesAsync(TelemetrySystem telemetry, FakeTimeProvider time)
+    {
+        for (int minute = 0; minute < 3; minute++)
+        {
+            foreach (string agent in new[] { "agent-a", "agent-b", "agent-c" })
+            {
+                for (int i = 0; i < 4; i++)
+                {
+                    telemetry.RecordTaskStarted($"T{i}", agent);
+                    telemetry.RecordTaskFinished($"T{i}", agent, i == 3 ? TaskOutcome.Failed : TaskOutcome.Succeeded, TimeSpan.FromMilliseconds(10 * (i + 1)));
+
+                    // Separate batches, so rows of the same minute are merged with what is stored.
+                    await telemetry.FlushAsync();
+                }
+
+                telemetry.RecordEffect("net:example.org:443", null, allowed: false, reason: "not granted", agentId: agent);
+            }
+
+            telemetry.RecordDecision("continue", "all well", null);
+            await telemetry.FlushAsync();
+            time.Advance(TimeSpan.FromMinutes(1));
+        }
+    }
+}
