@@ -242,6 +242,7 @@ internal static class RunCommand
         TaskRunStatus.TimedOut => "timed out",
         TaskRunStatus.Cancelled => "cancelled",
         TaskRunStatus.Skipped => "skipped",
+        TaskRunStatus.NeedsReview => "needs review",
         _ => "denied",
     };
 

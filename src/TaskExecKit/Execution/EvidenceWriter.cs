@@ -85,6 +85,7 @@ internal sealed class EvidenceWriter
         TaskRunStatus.TimedOut => "timed_out",
         TaskRunStatus.Cancelled => "cancelled",
         TaskRunStatus.Skipped => "skipped",
+        TaskRunStatus.NeedsReview => "needs_review",
         _ => "denied",
     };
 

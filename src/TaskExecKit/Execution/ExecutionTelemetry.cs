@@ -37,6 +37,7 @@ internal sealed class ExecutionTelemetry(TelemetrySystem telemetry, IProgress<Ta
         TaskRunStatus.TimedOut => TaskOutcome.TimedOut,
         TaskRunStatus.Cancelled => TaskOutcome.Cancelled,
         TaskRunStatus.Skipped => TaskOutcome.Skipped,
+        TaskRunStatus.NeedsReview => TaskOutcome.NeedsReview,
         _ => TaskOutcome.Failed,
     };
 }

@@ -184,6 +184,16 @@ internal sealed class RunScheduler
             {
                 _recorded[node] = new TaskRunResult(task.TaskId, status, _agentNames[node], task.Attempts, task.StartedAt, task.FinishedAt, task.ExitCode, task.Reason, null, []);
             }
+            else if (task.Starts > 0 && !_graph.Tasks[node].IsIdempotent)
+            {
+                // In flight at the stop and not safe to run twice: it may have done its work, or part of it. Not run
+                // again; journaled as finished so every later resume keeps the verdict.
+                string reason = string.Create(CultureInfo.InvariantCulture,
+                    $"needs review: the task is not idempotent and was in flight when run {runId} stopped (started {task.Starts} time{(task.Starts == 1 ? string.Empty : "s")}); it was not run again. Check what it did, then start a new run (mark it [x] if its work is done)");
+                var review = new TaskRunResult(task.TaskId, TaskRunStatus.NeedsReview, _agentNames[node], task.Attempts, task.StartedAt, _settings.TimeProvider.GetUtcNow(), null, reason, null, []);
+                await journal.TaskFinishedAsync(runId, review, cancellationToken).ConfigureAwait(false);
+                _recorded[node] = review;
+            }
         }
     }
 
@@ -299,6 +309,7 @@ internal sealed class RunScheduler
             {
                 TaskRunStatus.TimedOut => "timed out",
                 TaskRunStatus.Denied => "was denied an effect",
+                TaskRunStatus.NeedsReview => "needs review",
                 _ => "failed",
             });
         }
@@ -347,6 +358,7 @@ internal sealed class RunScheduler
             TaskRunStatus.TimedOut => "timed out",
             TaskRunStatus.Denied => "was denied an effect",
             TaskRunStatus.Cancelled => "was cancelled",
+            TaskRunStatus.NeedsReview => "needs review",
             _ => "failed",
         };
         if (_settings.FailFast && result.Status != TaskRunStatus.Cancelled && Interlocked.CompareExchange(ref _stopReason, StoppedByFailFast, NotStopping) == NotStopping)

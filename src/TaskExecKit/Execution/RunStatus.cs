@@ -33,4 +33,10 @@ public enum TaskRunStatus
 
     /// <summary>The task asked for an effect the policy does not grant.</summary>
     Denied,
+
+    /// <summary>
+    /// The task is not idempotent (<see cref="Planning.PlanTask.IsIdempotent"/> false) and was in flight when a journaled
+    /// run stopped: it may or may not have done its work, so resuming did not run it again. A person checks it.
+    /// </summary>
+    NeedsReview,
 }

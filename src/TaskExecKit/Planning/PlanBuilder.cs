@@ -88,6 +88,7 @@ public sealed class PlanTaskBuilder
     private IReadOnlyList<string>? _run;
     private TimeSpan? _timeout;
     private int? _retries;
+    private bool _idempotent = true;
     private string? _description;
     private bool _done;
 
@@ -197,6 +198,18 @@ public sealed class PlanTaskBuilder
         return this;
     }
 
+    /// <summary>
+    /// Says whether running the task twice is harmless (the default). A non-idempotent task that was in flight when
+    /// a journaled run stopped is marked needs-review on resume instead of being run again.
+    /// </summary>
+    /// <param name="idempotent">False for a task that must not run twice (sends a mail, charges a card).</param>
+    /// <returns>This builder.</returns>
+    public PlanTaskBuilder Idempotent(bool idempotent)
+    {
+        _idempotent = idempotent;
+        return this;
+    }
+
     /// <summary>Marks the task as already done: it is skipped and the tasks that need it may run.</summary>
     /// <returns>This builder.</returns>
     public PlanTaskBuilder Done()
@@ -207,5 +220,5 @@ public sealed class PlanTaskBuilder
 
     internal PlanTask ToTask() => new(
         _id, _title ?? _id, _queue, _layer ?? Layers.ForId(_id), _agent, _run, [.. _needs], [.. _effects],
-        _timeout, _retries, _description, _done, location: null);
+        _timeout, _retries, _description, _done, location: null, isIdempotent: _idempotent);
 }

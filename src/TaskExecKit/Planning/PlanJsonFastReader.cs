@@ -21,7 +21,7 @@ internal ref struct PlanJsonFastReader
 
     private static readonly byte[][] TaskKeys = [.. AttributeLocations.Keys.Select(Encoding.UTF8.GetBytes)];
 
-    private const int Id = 0, Title = 1, Layer = 2, Agent = 3, Run = 4, Needs = 5, Effects = 6, Timeout = 7, Retries = 8, Description = 9, Done = 10;
+    private const int Id = 0, Title = 1, Layer = 2, Agent = 3, Run = 4, Needs = 5, Effects = 6, Timeout = 7, Retries = 8, Description = 9, Done = 10, Idempotent = 11;
 
     private readonly byte[] _utf8;
     private readonly string? _file;
@@ -364,7 +364,20 @@ internal ref struct PlanJsonFastReader
             }
         }
 
-        return new PlanTask(id, title, queue, layer, agent, run, needs, effects, timeout, retries, description, done, at, locations);
+        bool idempotent = true;
+        if (_slots[Idempotent].Kind != JsonTokenType.None)
+        {
+            if (_slots[Idempotent].Kind is JsonTokenType.True or JsonTokenType.False)
+            {
+                idempotent = _slots[Idempotent].Kind == JsonTokenType.True;
+            }
+            else
+            {
+                Report(Idempotent, PlanDiagnosticCodes.MalformedAttribute, id, $"task {id} has idempotent {Show(Idempotent)}, which is not true or false");
+            }
+        }
+
+        return new PlanTask(id, title, queue, layer, agent, run, needs, effects, timeout, retries, description, done, at, locations, idempotent);
     }
 
     /// <summary>Reads the value of a known key: its kind, its text (strings, numbers) or its strings (arrays).</summary>

@@ -12,7 +12,7 @@ namespace TaskExecKit.Planning;
 /// </summary>
 internal static class PlanJsonReader
 {
-    private static readonly string[] V2TaskKeys = ["id", "title", "layer", "agent", "run", "needs", "effects", "timeout", "retries", "description", "done"];
+    private static readonly string[] V2TaskKeys = ["id", "title", "layer", "agent", "run", "needs", "effects", "timeout", "retries", "description", "done", "idempotent"];
     internal static readonly string[] TopKeys = ["version", "source", "generated_at", "queues"];
     internal static readonly string[] QueueKeys = ["name", "tasks"];
 
@@ -212,9 +212,22 @@ internal static class PlanJsonReader
                 }
             }
 
+            bool idempotent = true;
+            if (t.Get("idempotent") is { } idempotentNode)
+            {
+                if (idempotentNode.Kind is JsonTokenType.True or JsonTokenType.False)
+                {
+                    idempotent = idempotentNode.Kind == JsonTokenType.True;
+                }
+                else
+                {
+                    Report(idempotentNode, PlanDiagnosticCodes.MalformedAttribute, id, $"task {id} has idempotent {Show(idempotentNode)}, which is not true or false");
+                }
+            }
+
             return new PlanTask(
                 id, title, queue, layer, OptionalString(t, "agent"), run, needs, effects, timeout, retries,
-                OptionalString(t, "description"), done, at, locations);
+                OptionalString(t, "description"), done, at, locations, idempotent);
         }
 
         private List<string>? Strings(Node node, string id, string key, string code)

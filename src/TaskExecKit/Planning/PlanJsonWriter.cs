@@ -124,6 +124,11 @@ internal static class PlanJsonWriter
             {
                 w.WriteBoolean("done", true);
             }
+
+            if (!task.IsIdempotent)
+            {
+                w.WriteBoolean("idempotent", false);
+            }
         }
 
         w.WriteEndObject();

@@ -23,7 +23,8 @@ public sealed class PlanTask
         string? description,
         bool isDone,
         SourceLocation? location,
-        AttributeLocations? attributeLocations = null)
+        AttributeLocations? attributeLocations = null,
+        bool isIdempotent = true)
     {
         Id = id;
         Title = title;
@@ -39,6 +40,7 @@ public sealed class PlanTask
         IsDone = isDone;
         Location = location;
         AttributeLocations = attributeLocations;
+        IsIdempotent = isIdempotent;
     }
 
     /// <summary>Gets the task's id, unique in its plan (for example <c>TASK-010</c>).</summary>
@@ -90,6 +92,13 @@ public sealed class PlanTask
     /// is recorded as skipped and the tasks that need it may run.
     /// </summary>
     public bool IsDone { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether running the task twice is harmless (true unless the plan says
+    /// <c>idempotent: false</c>). When a journaled run is resumed, a non-idempotent task that was in flight at the
+    /// crash is not run again: it is marked <see cref="Execution.TaskRunStatus.NeedsReview"/> for a person to check.
+    /// </summary>
+    public bool IsIdempotent { get; }
 
     /// <summary>Gets where the task was written, when the plan came from a file.</summary>
     public SourceLocation? Location { get; }

@@ -12,7 +12,7 @@ internal static partial class SotV2Reader
 {
     internal const string DefaultQueue = "Default";
 
-    internal static readonly string[] KnownKeys = ["agent", "run", "needs", "effects", "timeout", "retries", "layer", "description"];
+    internal static readonly string[] KnownKeys = ["agent", "run", "needs", "effects", "timeout", "retries", "layer", "description", "idempotent"];
 
     internal const int MaxRetries = 100;
 
@@ -442,6 +442,7 @@ internal static partial class SotV2Reader
         private List<Capability>? _effects;
         private TimeSpan? _timeout;
         private int? _retries;
+        private bool? _idempotent;
         private string? _layer;
         private string? _description;
 
@@ -564,6 +565,17 @@ internal static partial class SotV2Reader
                     }
 
                     break;
+                case "idempotent":
+                    if (bool.TryParse(value, out bool idempotent))
+                    {
+                        _idempotent = idempotent;
+                    }
+                    else
+                    {
+                        Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} has idempotent '{value}', which is not true or false");
+                    }
+
+                    break;
             }
 
             void Report(string code, string message) => diagnostics.Add(new PlanDiagnostic(code, message, where, id));
@@ -586,7 +598,8 @@ internal static partial class SotV2Reader
                 _description,
                 done,
                 at,
-                _locations);
+                _locations,
+                _idempotent ?? true);
         }
     }
 

@@ -68,4 +68,7 @@ public enum TaskOutcome
 
     /// <summary>The task was skipped (for example because a dependency failed).</summary>
     Skipped = 5,
+
+    /// <summary>The task was in flight when a run stopped and is not idempotent: resuming marked it for review instead of running it again.</summary>
+    NeedsReview = 6,
 }

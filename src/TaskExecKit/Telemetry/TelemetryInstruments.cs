@@ -99,6 +99,7 @@ internal sealed class TelemetryInstruments : IDisposable
         TaskOutcome.TimedOut => "timed_out",
         TaskOutcome.Cancelled => "cancelled",
         TaskOutcome.Skipped => "skipped",
+        TaskOutcome.NeedsReview => "needs_review",
         _ => "unknown",
     };
 
