@@ -274,7 +274,7 @@ internal static class RunCommand
                     {
                         ClearStatus();
                         string reason = result.Reason is null || result.Status == TaskRunStatus.Succeeded ? string.Empty : $": {result.Reason}";
-                        output.WriteLine($"{Word(result.Status),-10}{result.TaskId}{reason}");
+                        output.WriteLine($"{Word(result.Status).PadRight(9)} {result.TaskId}{reason}");
                     }
                 }
 
