@@ -21,7 +21,7 @@ public sealed class TelemetryOptions
     /// <summary>Gets or sets a value indicating whether to look for the SQLite satellite when <see cref="Store"/> is null.</summary>
     public bool DiscoverStore { get; set; } = true;
 
-    /// <summary>Gets or sets how many events wait between recording and the store; beyond it events are dropped and counted (64 to 16M).</summary>
+    /// <summary>Gets or sets how many events wait between recording and the store; beyond it events are dropped and counted (64 to 16M; rounded up to a power of two).</summary>
     public int QueueCapacity { get; set; } = 65_536;
 
     /// <summary>Gets or sets the most events written to the store in one batch (1 to 100,000).</summary>

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -23,7 +22,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
 {
     internal const string SqliteFactoryTypeName = "TaskExecKit.Sqlite.SqliteTelemetryStoreFactory, TaskExecKit.Sqlite";
 
-    private readonly Channel<TelemetryEvent> _queue;
+    private readonly EventQueue _queue;
     private readonly ITelemetryStore _store;
     private readonly Redactor _redactor;
     private readonly TimeProvider _time;
@@ -75,14 +74,8 @@ public sealed class TelemetrySystem : IAsyncDisposable
         TelemetryLog.StoreSelected(_logger, _store.Description);
 
         _log = options.WriteJsonLogs ? new JsonLinesLog(root) : null;
-        _queue = Channel.CreateBounded<TelemetryEvent>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-            SingleWriter = false,
-            AllowSynchronousContinuations = false,
-        });
-        _instruments = new TelemetryInstruments(options.MeterFactory, () => Counters, () => _queue.Reader.Count);
+        _queue = new EventQueue(options.QueueCapacity);
+        _instruments = new TelemetryInstruments(options.MeterFactory, () => Counters, () => _queue.Count);
 
         if (options.PersistInstrumentMeasurements)
         {
@@ -275,8 +268,8 @@ public sealed class TelemetrySystem : IAsyncDisposable
     {
         Interlocked.Increment(ref _produced);
         bool queued = telemetryEvent.Timestamp == default
-            ? _queue.Writer.TryWrite(telemetryEvent with { Timestamp = _time.GetUtcNow() })
-            : _queue.Writer.TryWrite(telemetryEvent);
+            ? _queue.TryWrite(telemetryEvent with { Timestamp = _time.GetUtcNow() })
+            : _queue.TryWrite(telemetryEvent);
         if (!queued)
         {
             Interlocked.Increment(ref _droppedFull);
@@ -477,8 +470,17 @@ public sealed class TelemetrySystem : IAsyncDisposable
         }
 
         _listener?.Dispose();
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         await _writer.ConfigureAwait(false);
+
+        // A record racing the disposal may have slipped in after the writer's last look: count it as dropped.
+        long late = 0;
+        while (_queue.TryRead(out _))
+        {
+            late++;
+        }
+
+        Interlocked.Add(ref _droppedFull, late);
         _log?.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);
         _instruments.Dispose();
@@ -561,7 +563,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
     {
         var batch = new TelemetryEvent[_batchSize];
         var raised = new List<TelemetryEvent>();
-        var reader = _queue.Reader;
+        var reader = _queue;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             int n = 0;
