@@ -14,7 +14,7 @@ internal sealed class ExecutionTelemetry(TelemetrySystem telemetry, IProgress<Ta
     {
         if (value.Kind == TaskProgressKind.Started)
         {
-            telemetry.RecordTaskStarted(value.TaskId);
+            telemetry.RecordTaskStarted(value.TaskId, value.Agent);
         }
         else if (value.Result is { } result)
         {

@@ -432,7 +432,7 @@ internal sealed class RunScheduler
     private ValueTask<TaskRunResult> ExecuteAsync(int node)
     {
         var task = _graph.Tasks[node];
-        _settings.Progress?.Report(new TaskProgress(TaskProgressKind.Started, task.Id, null, Volatile.Read(ref _finishedTasks), _graph.TaskCount));
+        _settings.Progress?.Report(new TaskProgress(TaskProgressKind.Started, task.Id, null, Volatile.Read(ref _finishedTasks), _graph.TaskCount) { Agent = _agentNames[node] });
         var startedAt = _settings.TimeProvider.GetUtcNow();
         bool general = _evidence is not null || _journal is not null || _settings.DryRun || (task.Timeout ?? _settings.DefaultTimeout) is not null || (task.Retries ?? _settings.DefaultRetries) != 0;
         if (!general && AgentFor(node) is NoOpAgent && _settings.Backend is InProcessBackend && !_stop.IsCancellationRequested)

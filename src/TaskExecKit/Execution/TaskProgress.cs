@@ -16,4 +16,8 @@ public enum TaskProgressKind
 /// <param name="Result">The task's result when it finished; null when it started.</param>
 /// <param name="FinishedCount">How many tasks of the run have finished, this one included.</param>
 /// <param name="TotalCount">How many tasks the run has.</param>
-public readonly record struct TaskProgress(TaskProgressKind Kind, string TaskId, TaskRunResult? Result, int FinishedCount, int TotalCount);
+public readonly record struct TaskProgress(TaskProgressKind Kind, string TaskId, TaskRunResult? Result, int FinishedCount, int TotalCount)
+{
+    /// <summary>Gets the name of the agent that runs the task (set when it started; a finished task's is in <see cref="Result"/>).</summary>
+    public string? Agent { get; init; }
+}

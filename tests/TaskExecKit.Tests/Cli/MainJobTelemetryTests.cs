@@ -40,4 +40,37 @@ public sealed class MainJobTelemetryTests : IDisposable
         Assert.Contains("process:", verify, StringComparison.Ordinal);
         Assert.Contains("EffectDenied", verify, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ReadmeMainCommand_LeavesTelemetryThatMonitorMetricsAndAuditVerifyReadAsJson()
+    {
+        // README: plan --sot samples/sot.md --out plan.json, then run --plan plan.json (runtime defaults to ./runtime).
+        string samples = Path.Combine(PlanCommandTests.RepoRoot(), "samples");
+        string sot = _temp.WriteFile("samples/sot.md", File.ReadAllText(Path.Combine(samples, "sot.md")));
+        var (planCode, planOut, planErr) = await CliHarness.RunAsync(_temp.Path, "plan", "--sot", sot, "--out", _temp.Combine("plan.json"));
+        Assert.True(planCode == 0, planOut + planErr);
+        var (runCode, runOut, runErr) = await CliHarness.RunAsync(_temp.Path, "run", "--plan", _temp.Combine("plan.json"), "--runtime", _temp.Combine("runtime"), "--runs", _temp.Combine("runs"));
+        // The harness runs in this process, whose working directory is not the temp folder, so the sample's
+        // relative `wc -l samples/sot.md` may fail (exit 2); either way the run leaves its telemetry.
+        Assert.True(runCode is 0 or 2, runOut + runErr);
+
+        var (code, json, error) = await CliHarness.RunAsync(_temp.Path, "monitor", "metrics", "--agent-id", "shell", "--since", "1 hour ago", "--runtime", _temp.Combine("runtime"), "--json");
+        Assert.True(code == 0, error);
+        using (var doc = System.Text.Json.JsonDocument.Parse(json))
+        {
+            var shell = doc.RootElement.GetProperty("agents").EnumerateArray().Single(a => a.GetProperty("agentId").GetString() == "shell");
+            Assert.True(shell.GetProperty("tasksFinished").GetInt64() > 0);
+
+            // Starts carry the agent too, so an agent's started and finished counts agree.
+            Assert.Equal(shell.GetProperty("tasksFinished").GetInt64(), shell.GetProperty("tasksStarted").GetInt64());
+        }
+
+        (code, json, error) = await CliHarness.RunAsync(_temp.Path, "monitor", "audit", "--since", "1 hour ago", "--verify", "--runtime", _temp.Combine("runtime"), "--json");
+        Assert.True(code == 0, error);
+        using (var doc = System.Text.Json.JsonDocument.Parse(json))
+        {
+            Assert.True(doc.RootElement.GetProperty("verification").GetProperty("valid").GetBoolean());
+            Assert.True(doc.RootElement.GetProperty("entries").GetArrayLength() > 0);
+        }
+    }
 }
