@@ -39,6 +39,9 @@ public sealed class TelemetryOptions
     /// </summary>
     public bool PersistInstrumentMeasurements { get; set; } = true;
 
+    /// <summary>Gets how the JSON-lines logs are rotated and how long they are kept.</summary>
+    public TelemetryLogOptions Logs { get; } = new();
+
     /// <summary>Gets what is removed before anything is persisted.</summary>
     public TelemetryRedactionOptions Redaction { get; } = new();
 
@@ -71,6 +74,7 @@ public sealed class TelemetryOptions
 
         Redaction.Validate();
         Alerts.Validate();
+        Logs.Validate();
     }
 
     private static void Check(int value, int min, int max, string name)
@@ -78,6 +82,41 @@ public sealed class TelemetryOptions
         if (value < min || value > max)
         {
             throw new ArgumentOutOfRangeException(name, value, $"TelemetryOptions.{name} must be between {min} and {max}, not {value}.");
+        }
+    }
+}
+
+/// <summary>
+/// Rotation and retention of the JSON-lines logs under <c>logs/</c>: a file per folder and UTC day,
+/// <c>telemetry-YYYY-MM-DD.jsonl</c>, continued in <c>telemetry-YYYY-MM-DD.1.jsonl</c>, <c>.2.jsonl</c> ... once
+/// it reaches <see cref="MaxFileBytes"/>; whole files are deleted by age and by total size.
+/// </summary>
+public sealed class TelemetryLogOptions
+{
+    /// <summary>Gets or sets the size at which a log file is closed and the next one started (64 MiB by default; null: one file per day).</summary>
+    public long? MaxFileBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Gets or sets how long log files are kept, by the day in their name (14 days by default; null: no limit).</summary>
+    public TimeSpan? RetentionAge { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>Gets or sets the most bytes all log files together may use; the oldest are deleted first (1 GiB by default; null: no limit).</summary>
+    public long? MaxTotalBytes { get; set; } = 1024L * 1024 * 1024;
+
+    internal void Validate()
+    {
+        if (MaxFileBytes is < 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), MaxFileBytes, $"TelemetryOptions.Logs.MaxFileBytes must be at least 4096, not {MaxFileBytes}.");
+        }
+
+        if (RetentionAge is { } age && age < TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RetentionAge), age, $"TelemetryOptions.Logs.RetentionAge must be at least one day (files are per day), not {age}.");
+        }
+
+        if (MaxTotalBytes is < 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxTotalBytes), MaxTotalBytes, $"TelemetryOptions.Logs.MaxTotalBytes must be at least 4096, not {MaxTotalBytes}.");
         }
     }
 }

@@ -73,7 +73,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
             : factory.Create(new TelemetryStoreContext(root, _time));
         TelemetryLog.StoreSelected(_logger, _store.Description);
 
-        _log = options.WriteJsonLogs ? new JsonLinesLog(root) : null;
+        _log = options.WriteJsonLogs ? new JsonLinesLog(root, options.Logs, _time) : null;
         _queue = new EventQueue(options.QueueCapacity);
         _instruments = new TelemetryInstruments(options.MeterFactory, () => Counters, () => _queue.Count);
 
