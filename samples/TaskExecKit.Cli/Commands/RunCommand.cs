@@ -111,6 +111,10 @@ internal static class RunCommand
             {
                 var telemetryOptions = new TelemetryOptions { RuntimeDirectory = runtime };
                 telemetryOptions.Alerts.UseThresholds(engineConfig.Telemetry.Alerts);
+
+                // telemetry.toml's [alerts] webhook is a network effect: sent only when safety.toml's [grants] or a
+                // --grant allows its host and port (e.g. --grant net:127.0.0.1:9000); otherwise denied and audited.
+                telemetryOptions.Alerts.WebhookPolicy = EffectPolicy.Create([.. engineConfig.Safety.Grants.ToCapabilities(), .. capabilities]);
                 telemetry = new TelemetrySystem(telemetryOptions);
                 builder.Telemetry(telemetry);
             }

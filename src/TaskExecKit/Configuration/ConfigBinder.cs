@@ -40,7 +40,7 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
     private static readonly string[] AIKeys = ["provider", "model", "fallback", "endpoint", "timeout", "max_iterations"];
     private static readonly string[] AgentKeys = ["kind", "pool_size", "timeout", "retries", "settings"];
     private static readonly string[] TelemetryKeys = ["enabled", "storage", "database_dir", "capture_prompts", "retention", "alerts"];
-    private static readonly string[] AlertKeys = ["failure_rate", "p95_latency"];
+    private static readonly string[] AlertKeys = ["failure_rate", "p95_latency", "webhook"];
     private static readonly string[] SafetyKeys = ["kill_switch_file", "require_approval", "grants"];
     private static readonly string[] GrantKeys = ["process", "fs_read", "fs_write", "net", "tool", "env"];
 
@@ -477,6 +477,20 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
                     if (Duration(node, Section, key, allowZero: false, out var latency))
                     {
                         alerts.P95Latency = latency;
+                    }
+
+                    break;
+                case "webhook":
+                    if (Text(node, Section, key, out string url))
+                    {
+                        if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+                        {
+                            alerts.Webhook = uri;
+                        }
+                        else
+                        {
+                            problems.Add(node.Location, Path(Section, key), $"'{key}' {Where(Section)} must be an absolute http or https URL, not '{url}'");
+                        }
                     }
 
                     break;

@@ -63,4 +63,11 @@ public sealed class TelemetryAlerts
     /// Defaults to 30 seconds.
     /// </summary>
     public TimeSpan P95Latency { get; internal set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets the URL each raised or cleared alert is POSTed to as JSON (<c>webhook</c>), or null. Sending is a network
+    /// effect: it happens only when the policy given to <see cref="Telemetry.TelemetryAlertOptions.WebhookPolicy"/> grants
+    /// <c>net:host:port</c>; otherwise it is denied and audited.
+    /// </summary>
+    public Uri? Webhook { get; internal set; }
 }

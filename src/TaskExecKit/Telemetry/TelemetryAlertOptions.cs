@@ -34,7 +34,24 @@ public sealed class TelemetryAlertOptions
         Enabled = true;
         FailureRate = thresholds.FailureRate;
         P95Latency = thresholds.P95Latency;
+        Webhook = thresholds.Webhook;
     }
+
+    /// <summary>
+    /// Gets or sets the URL each <see cref="TelemetryEventKind.AlertRaised"/> and <see cref="TelemetryEventKind.AlertCleared"/>
+    /// event is POSTed to as JSON, or null (the default) for none. Posting is a network effect: see <see cref="WebhookPolicy"/>.
+    /// </summary>
+    public Uri? Webhook { get; set; }
+
+    /// <summary>
+    /// Gets or sets the policy that must grant the webhook's host and port (<c>net:host:port</c>) before anything is sent.
+    /// Null (the default) denies. Each notification is audited: an <see cref="TelemetryEventKind.EffectPerformed"/> when sent,
+    /// an <see cref="TelemetryEventKind.EffectDenied"/> (and nothing sent) when not granted.
+    /// </summary>
+    public Effects.EffectPolicy? WebhookPolicy { get; set; }
+
+    /// <summary>Gets or sets how long one webhook request may take (5 seconds by default).</summary>
+    public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     internal void Validate()
     {
@@ -51,6 +68,16 @@ public sealed class TelemetryAlertOptions
         if (P95Latency <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(P95Latency), P95Latency, $"TelemetryOptions.Alerts.P95Latency must be positive, not {P95Latency}.");
+        }
+
+        if (Webhook is { } hook && (!hook.IsAbsoluteUri || (hook.Scheme != Uri.UriSchemeHttp && hook.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw new ArgumentException($"TelemetryOptions.Alerts.Webhook must be an absolute http or https URL, not '{hook}'.", nameof(Webhook));
+        }
+
+        if (WebhookTimeout <= TimeSpan.Zero || WebhookTimeout > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WebhookTimeout), WebhookTimeout, $"TelemetryOptions.Alerts.WebhookTimeout must be above zero and at most 5 minutes, not {WebhookTimeout}.");
         }
 
         if (WindowSize is < 1 or > 100_000)

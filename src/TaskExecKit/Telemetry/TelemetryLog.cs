@@ -12,4 +12,7 @@ internal static partial class TelemetryLog
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Writing the JSON-lines telemetry log failed")]
     internal static partial void JsonLogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "The alert webhook {Url} failed: {Problem}")]
+    internal static partial void WebhookFailed(ILogger logger, string url, string problem, Exception? exception);
 }

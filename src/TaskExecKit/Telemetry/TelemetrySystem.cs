@@ -33,6 +33,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _tracked = new(StringComparer.Ordinal);
     private readonly int _batchSize;
     private readonly AlertEvaluator? _alerts;
+    private readonly AlertWebhook? _webhook;
     private readonly Task _writer;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _produced;
@@ -95,6 +96,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
             _listener.Start();
         }
 
+        _webhook = options.Alerts.Enabled && options.Alerts.Webhook is not null ? new AlertWebhook(options.Alerts, this, _logger) : null;
         _writer = Task.Run(RunWriterAsync);
     }
 
@@ -470,6 +472,13 @@ public sealed class TelemetrySystem : IAsyncDisposable
         }
 
         _listener?.Dispose();
+        if (_webhook is not null)
+        {
+            // Alerts raised so far are sent (or denied) and their audit rows recorded before the queue closes.
+            await FlushAsync().ConfigureAwait(false);
+            await _webhook.DisposeAsync().ConfigureAwait(false);
+        }
+
         _queue.Complete();
         await _writer.ConfigureAwait(false);
 
@@ -597,6 +606,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
                 for (int i = 0; i < alerts; i++)
                 {
                     alertBatch[i] = RedactOrStrip(raised[i]);
+                    _webhook?.Enqueue(alertBatch[i]);
                     if (raised[i].Kind == TelemetryEventKind.AlertRaised)
                     {
                         _instruments.Alerts.Add(1, new KeyValuePair<string, object?>("alert", raised[i].Name));
