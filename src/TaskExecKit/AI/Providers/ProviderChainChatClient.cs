@@ -37,7 +37,7 @@ internal sealed class ProviderChainEntry
                 MinimumThroughput = 4,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = resilience.BreakDuration,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && ProviderChainChatClient.Classify(ex, name, cancellationToken: default).IsTransient),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex and not OperationCanceledException && ProviderChainChatClient.Classify(ex, name, cancellationToken: default).IsTransient),
             })
             .AddTimeout(resilience.AttemptTimeout)
             .Build();

@@ -160,3 +160,24 @@ public sealed class ProviderResolutionTests
         }
     }
 }
+
+public sealed class ProviderFallbackTelemetryTests
+{
+    [Fact]
+    public async Task RunAsync_FallbackWithTelemetry_RecordsTheSwitchAndTheAnsweringProvider()
+    {
+        using var dir = new TempDirectory();
+        await using var telemetry = new TaskExecKit.Telemetry.TelemetrySystem(new TaskExecKit.Telemetry.TelemetryOptions { RuntimeDirectory = dir.Combine("runtime"), DiscoverStore = false, WriteJsonLogs = false });
+        await using var server = new FakeProviderServer(FakeReply.Error(503, """{"type":"error","error":{"type":"overloaded_error","message":"busy"}}"""));
+        AIAgent agent = ProviderTestKit.Builder().Id("agent-fallback").Provider(AIProvider.Anthropic).ApiKey("k").Endpoint(server.Root)
+            .Fallback(AIProvider.Offline).Telemetry(telemetry).Build();
+
+        AgentResponse response = await agent.RunAsync("hello");
+        await telemetry.FlushAsync();
+
+        Assert.Equal("offline", response.Provider);
+        var decision = Assert.Single(await telemetry.GetEventsAsync(new TaskExecKit.Telemetry.EventQuery(TaskExecKit.Telemetry.TimeRange.LastHour, "agent-fallback", [TaskExecKit.Telemetry.TelemetryEventKind.Decision])));
+        Assert.Equal("ai.fallback", decision.Name);
+        Assert.Contains("HTTP 503", decision.Reason, StringComparison.Ordinal);
+    }
+}
