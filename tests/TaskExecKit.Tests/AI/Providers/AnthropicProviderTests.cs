@@ -20,8 +20,8 @@ public sealed class AnthropicProviderTests
         Assert.Equal(new AgentUsage(12, 7), response.Usage);
         var request = Assert.Single(server.Requests);
         Assert.Equal("/v1/messages", request.Path);
-        string key = request.Headers.GetValueOrDefault("x-api-key") ?? request.Headers["authorization"];
-        Assert.EndsWith("sk-test-key", key, StringComparison.Ordinal);
+        // The SDK (13.x) sends ApiKey as "Authorization: Bearer", as its documentation says.
+        Assert.Equal("Bearer sk-test-key", request.Headers["authorization"]);
         using var body = JsonDocument.Parse(request.Body);
         Assert.Equal("claude-test", body.RootElement.GetProperty("model").GetString());
     }
