@@ -45,6 +45,12 @@ public sealed class AIAgent
     /// <summary>Gets the name of the provider, e.g. <c>offline</c>, or the name a custom client reports.</summary>
     public string ProviderName { get; }
 
+    /// <summary>Gets the providers asked in order: the first, then the fallbacks that could be set up (one name without a chain).</summary>
+    public IReadOnlyList<string> ProviderChain { get; internal init; } = [];
+
+    /// <summary>Gets the providers of the fallback chain that could not be set up (no key, no package), with the reason.</summary>
+    public IReadOnlyList<SkippedProvider> SkippedProviders { get; internal init; } = [];
+
     /// <summary>Gets the model asked for, or null to use the client's default.</summary>
     public string? Model { get; }
 
@@ -150,7 +156,7 @@ public sealed class AIAgent
             Telemetry?.RecordLimitHit("ai." + reason.ToString(), value, Id);
         }
 
-        return (new AgentResponse(text, ProviderName, run.AnsweringModel ?? Model ?? ProviderName, new AgentUsage(run.InputTokens, run.OutputTokens),
+        return (new AgentResponse(text, run.AnsweringProvider ?? ProviderName, run.AnsweringModel ?? Model ?? ProviderName, new AgentUsage(run.InputTokens, run.OutputTokens),
             run.ToolCalls, run.ModelCalls, reason, detail), run);
     }
 }

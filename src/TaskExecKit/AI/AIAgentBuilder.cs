@@ -15,7 +15,7 @@ public sealed class AIAgentBuilder
     private readonly List<AgentTool> _tools = [];
     private readonly List<AIFunction> _functions = [];
     private readonly List<Capability> _grants = [];
-    private AIProvider? _provider;
+    private readonly ProviderSetup _providers = new();
     private IChatClient? _client;
     private string? _model;
     private string? _instructions;
@@ -32,13 +32,140 @@ public sealed class AIAgentBuilder
     {
     }
 
-    /// <summary>Sets the provider. Only <see cref="AIProvider.Offline"/> is built in; the others need their package or <see cref="ChatClient"/>.</summary>
+    /// <summary>
+    /// Sets the provider that answers first. <see cref="AIProvider.Offline"/> is built in; the others need their
+    /// package (<c>TaskExecKit.AI.Anthropic</c>, <c>.OpenAI</c>, <c>.Ollama</c>), found when referenced, or a
+    /// <see cref="ProviderFactory"/>, or your own <see cref="ChatClient"/>.
+    /// </summary>
     /// <param name="provider">The provider.</param>
     /// <returns>This builder.</returns>
     public AIAgentBuilder Provider(AIProvider provider)
     {
-        _provider = provider;
+        _providers.Primary = provider;
         return this;
+    }
+
+    /// <summary>
+    /// Sets the providers asked, in order, when the ones before fail transiently (HTTP 429, 5xx, timeout,
+    /// unreachable). A provider that cannot be set up (no key, no package) is skipped and listed in
+    /// <see cref="AIAgent.SkippedProviders"/>. Replaces an earlier fallback list.
+    /// </summary>
+    /// <param name="providers">The fallback providers, e.g. <c>AIProvider.OpenAI, AIProvider.Offline</c>.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Fallback(params AIProvider[] providers)
+    {
+        ArgumentNullException.ThrowIfNull(providers);
+        _providers.Fallback = [.. providers];
+        return this;
+    }
+
+    /// <summary>
+    /// Sets the first provider and the fallback list from a preset: <see cref="AIProviderChain.CloudFirst"/> is
+    /// Anthropic → OpenAI → Ollama → offline, <see cref="AIProviderChain.LocalFirst"/> is Ollama → Anthropic → OpenAI → offline.
+    /// </summary>
+    /// <param name="chain">The preset.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Chain(AIProviderChain chain)
+    {
+        (AIProvider first, AIProvider[] rest) = chain switch
+        {
+            AIProviderChain.LocalFirst => (AIProvider.Ollama, new[] { AIProvider.Anthropic, AIProvider.OpenAI, AIProvider.Offline }),
+            _ => (AIProvider.Anthropic, new[] { AIProvider.OpenAI, AIProvider.Ollama, AIProvider.Offline }),
+        };
+        return Provider(first).Fallback(rest);
+    }
+
+    /// <summary>Sets the API key of the first provider; otherwise it comes from its environment variable (e.g. <c>ANTHROPIC_API_KEY</c>). Keys are never read from files.</summary>
+    /// <param name="apiKey">The key.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder ApiKey(string apiKey)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
+        _providers.PrimaryKey = apiKey;
+        return this;
+    }
+
+    /// <summary>Sets the API key of one provider of the chain.</summary>
+    /// <param name="provider">The provider.</param>
+    /// <param name="apiKey">The key.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder ApiKey(AIProvider provider, string apiKey)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
+        _providers.Key(provider, apiKey);
+        return this;
+    }
+
+    /// <summary>
+    /// Sets the base address of the first provider (for OpenAI including <c>/v1</c>; any OpenAI-compatible server
+    /// works). Otherwise: <c>ai.toml</c>'s <c>endpoint</c>, then <c>ANTHROPIC_BASE_URL</c>, <c>OPENAI_BASE_URL</c> or
+    /// <c>OLLAMA_HOST</c>, then the provider's default.
+    /// </summary>
+    /// <param name="endpoint">An absolute http or https address.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Endpoint(Uri endpoint)
+    {
+        _providers.PrimaryEndpoint = CheckEndpoint(endpoint);
+        return this;
+    }
+
+    /// <summary>Sets the base address of one provider of the chain.</summary>
+    /// <param name="provider">The provider.</param>
+    /// <param name="endpoint">An absolute http or https address.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Endpoint(AIProvider provider, Uri endpoint)
+    {
+        _providers.Endpoint(provider, CheckEndpoint(endpoint));
+        return this;
+    }
+
+    /// <summary>Sets the model asked of one provider of the chain (the first provider's is <see cref="Model(string)"/>; others use their package's default).</summary>
+    /// <param name="provider">The provider.</param>
+    /// <param name="model">The model.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Model(AIProvider provider, string model)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        _providers.Model(provider, model);
+        return this;
+    }
+
+    /// <summary>Registers a provider's factory explicitly, instead of finding its package by name (e.g. in a trimmed app).</summary>
+    /// <param name="factory">The factory, e.g. <c>new AnthropicProviderFactory()</c>.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder ProviderFactory(IAIProviderFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _providers.Register(factory);
+        return this;
+    }
+
+    /// <summary>Sets how each provider is retried, timed out and left out after repeated failures (<see cref="AIProviderResilience.Default"/> otherwise).</summary>
+    /// <param name="resilience">The options.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder ProviderResilience(AIProviderResilience resilience)
+    {
+        ArgumentNullException.ThrowIfNull(resilience);
+        _providers.Resilience = resilience;
+        return this;
+    }
+
+    /// <summary>Reads environment variables from <paramref name="environment"/> instead of the process (tests).</summary>
+    internal AIAgentBuilder EnvironmentVariables(Func<string, string?> environment)
+    {
+        _providers.Environment = environment;
+        return this;
+    }
+
+    private static Uri CheckEndpoint(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException("The endpoint must be an absolute http or https address.", nameof(endpoint));
+        }
+
+        return endpoint;
     }
 
     /// <summary>Sets the model name sent with each request (for the offline provider, only a label).</summary>
@@ -168,24 +295,19 @@ public sealed class AIAgentBuilder
     }
 
     /// <summary>
-    /// Applies <c>ai.toml</c> (or an <c>[ai]</c> table): <c>provider</c>, <c>model</c>, <c>max_iterations</c>
-    /// and <c>timeout</c> (see <see cref="RequestTimeout"/>). A client set with <see cref="ChatClient"/> is
-    /// kept. <c>fallback</c> and <c>endpoint</c> are not applied yet. Options set after this call win.
+    /// Applies <c>ai.toml</c> (or an <c>[ai]</c> table): <c>provider</c>, <c>model</c>, <c>fallback</c>, <c>endpoint</c>
+    /// (for the first provider), <c>max_iterations</c> and <c>timeout</c> (see <see cref="RequestTimeout"/>). A client set
+    /// with <see cref="ChatClient"/> is kept. Keys never come from configuration. Options set after this call win.
     /// </summary>
     /// <param name="settings">The settings, e.g. <c>EngineConfig.AI</c>.</param>
     /// <returns>This builder.</returns>
-    /// <exception cref="ArgumentException">The provider is not one of <c>offline</c>, <c>anthropic</c>, <c>openai</c>, <c>ollama</c>.</exception>
+    /// <exception cref="ArgumentException">A provider is not one of <c>offline</c>, <c>anthropic</c>, <c>openai</c>, <c>ollama</c>.</exception>
     public AIAgentBuilder Configure(AISettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        _provider = settings.Provider.ToLowerInvariant() switch
-        {
-            "offline" => AIProvider.Offline,
-            "anthropic" => AIProvider.Anthropic,
-            "openai" => AIProvider.OpenAI,
-            "ollama" => AIProvider.Ollama,
-            _ => throw new ArgumentException($"The AI provider '{settings.Provider}' is not known; use offline, anthropic, openai or ollama.", nameof(settings)),
-        };
+        _providers.Primary = ParseProvider(settings.Provider, nameof(settings));
+        _providers.Fallback = [.. settings.Fallback.Select(name => ParseProvider(name, nameof(settings)))];
+        _providers.ConfigEndpoint = settings.Endpoint;
         if (settings.Model is { } model)
         {
             Model(model);
@@ -195,6 +317,10 @@ public sealed class AIAgentBuilder
         _requestTimeout = settings.Timeout;
         return this;
     }
+
+    private static AIProvider ParseProvider(string name, string parameter) => ProviderInfo.TryParse(name, out var provider)
+        ? provider
+        : throw new ArgumentException($"The AI provider '{name}' is not known; use offline, anthropic, openai or ollama.", parameter);
 
     /// <summary>Sets the clock the wall-time budget, tool time limits and latencies are measured with.</summary>
     /// <param name="timeProvider">The clock; <see cref="System.TimeProvider.System"/> by default.</param>
@@ -251,40 +377,12 @@ public sealed class AIAgentBuilder
             throw new InvalidOperationException($"RequestTimeout is {requestTimeout}; it must be positive.");
         }
 
-        if (_offlineRules is not null && _provider != AIProvider.Offline)
-        {
-            throw new InvalidOperationException("OfflineRules(...) was set, but the provider is not AIProvider.Offline; call Provider(AIProvider.Offline) or drop the rules.");
-        }
-
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (string name in _tools.SelectMany(t => t.FunctionNames).Concat(_functions.Select(f => f.Name)))
         {
             if (!names.Add(name))
             {
                 throw new InvalidOperationException($"Two tools are named '{name}'; the model could not tell them apart. Give each tool once, with a unique name.");
-            }
-        }
-
-        IChatClient client;
-        string providerName;
-        if (_client is not null)
-        {
-            client = _client;
-            providerName = _provider is { } p ? Name(p) : _client.GetService<ChatClientMetadata>()?.ProviderName ?? "custom";
-        }
-        else
-        {
-            switch (_provider)
-            {
-                case null:
-                    throw new InvalidOperationException("No provider is set: call Provider(AIProvider.Offline) for the built-in offline provider, or ChatClient(...) to use your own IChatClient.");
-                case AIProvider.Offline:
-                    client = new OfflineChatClient(_offlineRules ?? OfflineRule.Defaults, _model ?? "offline");
-                    providerName = OfflineChatClient.ProviderName;
-                    break;
-                default:
-                    string package = "TaskExecKit.AI." + _provider.Value.ToString();
-                    throw new InvalidOperationException($"AIProvider.{_provider.Value} needs the {package} package; add it, or pass your own IChatClient with ChatClient(...).");
             }
         }
 
@@ -299,14 +397,14 @@ public sealed class AIAgentBuilder
         }
 
         string id = _id ?? "ai-agent-" + Guid.NewGuid().ToString("N")[..12];
-        return new AIAgent(id, client, providerName, _model ?? (_client is null ? "offline" : null), [.. _tools], [.. _functions], _instructions, policy, _budget, _maxIterations, _timeProvider, _telemetry, _requestTimeout);
-    }
+        var telemetry = _telemetry;
+        ProviderResolution providers = _providers.Resolve(_client, _model, _offlineRules, _timeProvider,
+            telemetry is null ? null : (provider, reason) => telemetry.RecordDecision("ai.fallback", reason, provider, id));
 
-    private static string Name(AIProvider provider) => provider switch
-    {
-        AIProvider.Offline => OfflineChatClient.ProviderName,
-        AIProvider.Anthropic => "anthropic",
-        AIProvider.OpenAI => "openai",
-        _ => "ollama",
-    };
+        return new AIAgent(id, providers.Client, providers.ProviderName, providers.Model, [.. _tools], [.. _functions], _instructions, policy, _budget, _maxIterations, _timeProvider, _telemetry, _requestTimeout)
+        {
+            ProviderChain = providers.Chain,
+            SkippedProviders = providers.Skipped,
+        };
+    }
 }

@@ -41,6 +41,9 @@ internal sealed class AgentRun
 
     internal string? AnsweringModel { get; private set; }
 
+    /// <summary>Gets the provider of a fallback chain that gave the last answer, or null without a chain.</summary>
+    internal string? AnsweringProvider { get; private set; }
+
     /// <summary>Gets the first effect the policy denied in this run, with its resolved target, or null.</summary>
     internal (Capability Capability, string? Resolved)? FirstDenial { get; private set; }
 
@@ -110,12 +113,13 @@ internal sealed class AgentRun
         InputTokens += input;
         OutputTokens += output;
         AnsweringModel = response.ModelId ?? AnsweringModel;
+        AnsweringProvider = ProviderChainChatClient.AnsweredBy(response) ?? AnsweringProvider;
         if (response.Text.Length > 0)
         {
             LastText = response.Text;
         }
 
-        Agent.Telemetry?.RecordModelCall(new ModelCallRecord(Agent.Id, Agent.ProviderName, response.ModelId ?? Agent.Model ?? Agent.ProviderName, input, output, latency));
+        Agent.Telemetry?.RecordModelCall(new ModelCallRecord(Agent.Id, AnsweringProvider ?? Agent.ProviderName, response.ModelId ?? Agent.Model ?? Agent.ProviderName, input, output, latency));
 
         if (Agent.Budget.MaxTokens is { } maxTokens && InputTokens + OutputTokens > maxTokens)
         {

@@ -32,14 +32,14 @@ public sealed class AIAgentConfigureTests
     }
 
     [Fact]
-    public void Configure_ProviderWithoutItsPackage_BuildNamesThePackage()
+    public void Configure_ProviderWithoutItsKey_BuildNamesTheVariable()
     {
         using var dir = new TempDirectory();
         AISettings settings = LoadAI(dir, "provider = \"anthropic\"\nmodel = \"claude\"\n");
 
-        var ex = Assert.Throws<InvalidOperationException>(() => AIAgent.Builder().Configure(settings).Build());
+        var ex = Assert.Throws<InvalidOperationException>(() => AIAgent.Builder().EnvironmentVariables(_ => null).Configure(settings).Build());
 
-        Assert.Contains("TaskExecKit.AI.Anthropic", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ANTHROPIC_API_KEY", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
