@@ -157,6 +157,23 @@ public sealed class AgentRegistry
 
     internal AgentRegistry Snapshot() => new(this);
 
+    /// <summary>Copies one registration (and its pool) into another registry, under the same name.</summary>
+    internal void CopyTo(AgentRegistry target, string name)
+    {
+        if (!_agents.TryGetValue(name, out var entry))
+        {
+            throw new ArgumentException($"No agent named '{name}' is registered; registered agents: {string.Join(", ", _agents.Keys.Order(StringComparer.Ordinal))}.", nameof(name));
+        }
+
+        var registered = entry.Factory;
+        // The source's middleware goes with it: the target's own is added around it.
+        target.Add(name, _middleware.Count == 0 ? registered : () => Create(name), entry.RunsCommands);
+        if (_pools.TryGetValue(name, out var pool))
+        {
+            target._pools.Add(name, pool);
+        }
+    }
+
     internal ITaskAgent Create(string name)
     {
         var agent = _agents[name].Factory() ?? throw new InvalidOperationException($"The factory registered for agent '{name}' returned null.");
