@@ -163,9 +163,10 @@ internal sealed class CeccaRun
             }
 
             Interlocked.Increment(ref commander.Failed);
-            if (_root.ExhaustedReason is { } spent)
+            if (!_root.CanSpend(out string? spent) || _root.Budget.MaxTasks is { } maxTasks && _root.Usage.Tasks >= maxTasks && result.Error?.StartsWith("Budget exhausted", StringComparison.Ordinal) == true)
             {
-                Stop(spent);
+                // The CECCA's own budget is spent: stop the whole run cleanly rather than delegate.
+                Stop(spent ?? _root.ExhaustedReason ?? $"the task budget of '{_options.Name}' is spent");
                 return result;
             }
 
