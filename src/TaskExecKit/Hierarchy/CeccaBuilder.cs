@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using TaskExecKit.Agents;
+using TaskExecKit.Configuration;
 using TaskExecKit.Execution;
 using TaskExecKit.Planning;
 using TaskExecKit.Telemetry;
@@ -30,6 +31,24 @@ public sealed partial class CeccaBuilder
 
     internal CeccaBuilder()
     {
+    }
+
+    /// <summary>
+    /// Applies a <c>hierarchy.toml</c>: the CECCA's name, split, delegation depth, failure policy and
+    /// budget, and its <c>[[commanders]]</c> with their queues, layers, weights, budgets, delegates and
+    /// agents (names taken from <paramref name="catalog"/>). Keys are listed in docs/agents.md.
+    /// Calls made after it override what it set.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="catalog">The agents commanders may name (built in code, from DI or from <c>agents/*.toml</c>).</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ConfigurationException">The file has problems; each names the line and key.</exception>
+    public CeccaBuilder Configure(string path, AgentRegistry catalog)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(catalog);
+        HierarchyConfig.Apply(this, File.ReadAllText(path), path, catalog);
+        return this;
     }
 
     /// <summary>Sets the CECCA's name, the agent id its decisions are recorded under; <c>cecca</c> by default.</summary>
