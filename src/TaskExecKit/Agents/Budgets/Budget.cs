@@ -17,8 +17,9 @@ public sealed record Budget(long? MaxTokens = null, decimal? MaxCost = null, Tim
     public static Budget Unlimited { get; } = new();
 
     /// <summary>
-    /// Splits this budget into shares proportional to <paramref name="weights"/>: tokens, cost, tasks and
-    /// concurrency are divided and rounded down, so the shares never add up to more than this budget;
+    /// Splits this budget into shares proportional to <paramref name="weights"/>: tokens, tasks and
+    /// concurrency are divided by largest remainder (they add up to exactly this budget's), cost is
+    /// rounded down to millionths (never adding up to more);
     /// every share keeps the whole wall time (children share the parent's deadline).
     /// </summary>
     /// <param name="weights">One positive weight per share.</param>
@@ -33,24 +34,24 @@ public sealed record Budget(long? MaxTokens = null, decimal? MaxCost = null, Tim
         }
 
         double total = weights.Sum();
+        double[] fractions = [.. weights.Select(w => w / total)];
+        long[]? tokens = MaxTokens is { } t ? Apportion(t, fractions) : null;
+        long[]? tasks = MaxTasks is { } n ? Apportion(n, fractions) : null;
+        long[]? slots = MaxConcurrency is { } k ? Apportion(k, fractions) : null;
         var shares = new Budget[weights.Count];
         for (int i = 0; i < shares.Length; i++)
         {
-            double f = weights[i] / total;
             shares[i] = new Budget(
-                MaxTokens is { } t ? (long)Math.Floor(t * f) : null,
-                MaxCost is { } c ? Math.Floor(c * (decimal)f * 1_000_000m) / 1_000_000m : null,
+                tokens?[i],
+                MaxCost is { } c ? Math.Floor(c * (decimal)fractions[i] * 1_000_000m) / 1_000_000m : null,
                 MaxWallTime,
-                MaxTasks is { } n ? (int)Math.Floor(n * f) : null,
-                MaxConcurrency is { } k ? (int)Math.Floor(k * f) : null);
+                (int?)tasks?[i],
+                (int?)slots?[i]);
         }
 
-        // Rounding (of f itself) must never let the shares add up to more than the whole.
-        Clamp(shares, b => b.MaxTokens, MaxTokens, (b, v) => b with { MaxTokens = v });
-        Clamp(shares, b => b.MaxTasks, MaxTasks, (b, v) => b with { MaxTasks = (int?)v });
-        Clamp(shares, b => b.MaxConcurrency, MaxConcurrency, (b, v) => b with { MaxConcurrency = (int?)v });
         if (MaxCost is { } cost)
         {
+            // Rounding of the fractions themselves must never let the cost shares add up to more than the whole.
             for (int i = shares.Length - 1; i >= 0 && shares.Sum(s => s.MaxCost ?? 0) > cost; i--)
             {
                 shares[i] = shares[i] with { MaxCost = Math.Max(0, shares[i].MaxCost!.Value - (shares.Sum(s => s.MaxCost ?? 0) - cost)) };
@@ -93,18 +94,36 @@ public sealed record Budget(long? MaxTokens = null, decimal? MaxCost = null, Tim
         return parts.Count == 0 ? "unlimited" : string.Join(", ", parts);
     }
 
-    private static void Clamp(Budget[] shares, Func<Budget, long?> get, long? whole, Func<Budget, long, Budget> set)
+    /// <summary>Largest remainder: each share rounded down, the units left go to the largest remainders; the shares add up to exactly the whole.</summary>
+    private static long[] Apportion(long whole, double[] fractions)
     {
-        if (whole is not { } limit)
+        var shares = new long[fractions.Length];
+        for (int i = 0; i < shares.Length; i++)
         {
-            return;
+            shares[i] = Math.Min(whole, (long)Math.Floor(whole * fractions[i]));
         }
 
-        for (int i = shares.Length - 1; i >= 0 && shares.Sum(s => get(s) ?? 0) > limit; i--)
+        long left = whole - shares.Sum();
+        foreach (int i in Enumerable.Range(0, shares.Length).OrderByDescending(i => (whole * fractions[i]) - Math.Floor(whole * fractions[i])).ThenBy(i => i))
         {
-            long excess = shares.Sum(s => get(s) ?? 0) - limit;
-            shares[i] = set(shares[i], Math.Max(0, get(shares[i])!.Value - excess));
+            if (left <= 0)
+            {
+                break;
+            }
+
+            shares[i]++;
+            left--;
         }
+
+        // Floating-point error could still leave the floors above the whole: take the excess back from the end.
+        for (int i = shares.Length - 1; i >= 0 && left < 0; i--)
+        {
+            long take = Math.Min(shares[i], -left);
+            shares[i] -= take;
+            left += take;
+        }
+
+        return shares;
     }
 }
 
