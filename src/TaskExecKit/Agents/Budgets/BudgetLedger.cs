@@ -116,10 +116,10 @@ public sealed class BudgetLedger
     {
         lock (_gate)
         {
-            reason = SpendProblemLocked();
+            reason = SpendProblemLocked(out var offender);
             if (reason is not null)
             {
-                MarkExhaustedLocked(reason);
+                MarkExhaustedLocked(reason, offender);
             }
 
             return reason is null;
@@ -150,18 +150,19 @@ public sealed class BudgetLedger
     {
         lock (_gate)
         {
-            reason = SpendProblemLocked();
+            reason = SpendProblemLocked(out var offender);
             for (var ledger = this; reason is null && ledger is not null; ledger = ledger.Parent)
             {
                 if (ledger.Budget.MaxTasks is { } max && ledger._tasks >= max)
                 {
+                    offender = ledger;
                     reason = string.Create(CultureInfo.InvariantCulture, $"the task budget of '{ledger.Name}' is spent ({ledger._tasks} of {max} tasks started)");
                 }
             }
 
             if (reason is not null)
             {
-                MarkExhaustedLocked(reason);
+                MarkExhaustedLocked(reason, offender);
                 return false;
             }
 
@@ -227,8 +228,6 @@ public sealed class BudgetLedger
         return remaining;
     }
 
-    private string? SpendProblemLocked() => SpendProblemLocked(out _);
-
     private string? SpendProblemLocked(out BudgetLedger? offender)
     {
         offender = null;
@@ -256,16 +255,13 @@ public sealed class BudgetLedger
         return null;
     }
 
-    /// <summary>Records the first reason on this ledger, and on the ledger whose limit it names (found by name in the path).</summary>
-    private void MarkExhaustedLocked(string reason)
+    /// <summary>Records the first reason on this ledger and on the ledger whose limit ran out (this one or an ancestor).</summary>
+    private void MarkExhaustedLocked(string reason, BudgetLedger? offender)
     {
         _exhausted ??= reason;
-        for (var ledger = Parent; ledger is not null; ledger = ledger.Parent)
+        if (offender is not null)
         {
-            if (reason.Contains("'" + ledger.Name + "'", StringComparison.Ordinal))
-            {
-                ledger._exhausted ??= reason;
-            }
+            offender._exhausted ??= reason;
         }
     }
 
