@@ -102,6 +102,16 @@ internal sealed class AgentRun
         {
             throw new AgentBoundReachedException(AgentStopReason.MaxIterations, IterationsDetail());
         }
+
+        try
+        {
+            // A budget above the agent (budget middleware, a commander's share) is checked before every model call.
+            _task?.BeforeModelCall();
+        }
+        catch (BudgetExhaustedException ex)
+        {
+            throw new AgentBoundReachedException(AgentStopReason.TokenBudget, ex.Message);
+        }
     }
 
     /// <summary>Called after each model call: counts tokens, records telemetry, enforces the token and iteration bounds.</summary>
@@ -119,6 +129,7 @@ internal sealed class AgentRun
             LastText = response.Text;
         }
 
+        _task?.ReportUsage(input + output);
         Agent.Telemetry?.RecordModelCall(new ModelCallRecord(Agent.Id, AnsweringProvider ?? Agent.ProviderName, response.ModelId ?? Agent.Model ?? Agent.ProviderName, input, output, latency));
 
         if (Agent.Budget.MaxTokens is { } maxTokens && InputTokens + OutputTokens > maxTokens)

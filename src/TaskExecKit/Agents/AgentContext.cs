@@ -10,8 +10,11 @@ namespace TaskExecKit.Agents;
 public sealed class AgentContext
 {
     private readonly AgentRunInfo _run;
+    private readonly Lock _usageGate = new();
     private CommandResult[]? _recorded;
     private string? _idempotencyKey;
+    private long _tokensUsed;
+    private decimal _costUsed;
 
     internal AgentContext(
         PlanTask task,
@@ -96,6 +99,7 @@ public sealed class AgentContext
 
     internal void RecordCommand(CommandResult result)
     {
+        _parent?.RecordCommand(result);
         // Rare (once per command) and almost never contended: copy on write, no lock object per context.
         while (true)
         {
@@ -106,6 +110,86 @@ public sealed class AgentContext
                 return;
             }
         }
+    }
+
+    /// <summary>Gets the model tokens the agents reported for this task so far (<see cref="ReportUsage"/>), over all attempts.</summary>
+    public long TokensUsed
+    {
+        get
+        {
+            lock (_usageGate)
+            {
+                return _tokensUsed;
+            }
+        }
+    }
+
+    /// <summary>Gets the cost the agents reported for this task so far, over all attempts.</summary>
+    public decimal CostUsed
+    {
+        get
+        {
+            lock (_usageGate)
+            {
+                return _costUsed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reports model tokens and cost the agent just spent (the AI agent reports every model call).
+    /// Budget middleware and the hierarchy charge it to their budgets.
+    /// </summary>
+    /// <param name="tokens">Tokens spent (input plus output); not negative.</param>
+    /// <param name="cost">Cost spent, in the host's unit; not negative.</param>
+    public void ReportUsage(long tokens, decimal cost = 0m)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(cost);
+        lock (_usageGate)
+        {
+            _tokensUsed += tokens;
+            _costUsed += cost;
+        }
+
+        Ledger?.Charge(tokens, cost);
+        _parent?.ReportUsageFromChild(tokens, cost);
+    }
+
+    /// <summary>Gets or sets the budget the budget middleware charges this task's usage to; null when none.</summary>
+    internal BudgetLedger? Ledger { get; set; }
+
+    private AgentContext? _parent;
+
+    /// <summary>Throws when the task's budget is spent, so an AI agent does not start another model call.</summary>
+    internal void BeforeModelCall()
+    {
+        for (var context = this; context is not null; context = context._parent)
+        {
+            if (context.Ledger is { } ledger && !ledger.CanSpend(out string? reason))
+            {
+                throw new BudgetExhaustedException(reason!);
+            }
+        }
+    }
+
+    /// <summary>A context for one agent of a composite: same task, policy and run, a log safe to share, usage and commands forwarded here.</summary>
+    internal AgentContext CreateChild()
+    {
+        var log = Log == TextWriter.Null ? Log : TextWriter.Synchronized(Log);
+        return new AgentContext(Task, Policy, Commands, log, _run) { Attempt = Attempt, _parent = this };
+    }
+
+    private void ReportUsageFromChild(long tokens, decimal cost)
+    {
+        lock (_usageGate)
+        {
+            _tokensUsed += tokens;
+            _costUsed += cost;
+        }
+
+        Ledger?.Charge(tokens, cost);
+        _parent?.ReportUsageFromChild(tokens, cost);
     }
 
     internal void DemandResolved(Capability requested, string? pathVariable, out string? resolved)

@@ -10,13 +10,23 @@ namespace TaskExecKit.Agents;
 public sealed class AgentRegistry
 {
     private readonly Dictionary<string, (Func<ITaskAgent> Factory, bool RunsCommands)> _agents;
+    private readonly Dictionary<string, AgentPool> _pools;
+    private readonly List<Func<ITaskAgent, ITaskAgent>> _middleware;
 
     /// <summary>Creates an empty registry; see <see cref="CreateDefault"/> for one with the built-in agents.</summary>
     public AgentRegistry()
-        => _agents = new(StringComparer.Ordinal);
+    {
+        _agents = new(StringComparer.Ordinal);
+        _pools = new(StringComparer.Ordinal);
+        _middleware = [];
+    }
 
-    private AgentRegistry(Dictionary<string, (Func<ITaskAgent> Factory, bool RunsCommands)> agents)
-        => _agents = new(agents, StringComparer.Ordinal);
+    private AgentRegistry(AgentRegistry other)
+    {
+        _agents = new(other._agents, StringComparer.Ordinal);
+        _pools = new(other._pools, StringComparer.Ordinal);
+        _middleware = [.. other._middleware];
+    }
 
     /// <summary>Gets the registered agent names.</summary>
     public IReadOnlyCollection<string> Names => _agents.Keys;
@@ -51,6 +61,71 @@ public sealed class AgentRegistry
         return this;
     }
 
+    /// <summary>
+    /// Registers a poolable agent kind: instances are made by <paramref name="factory"/> when needed,
+    /// at most <paramref name="maxSize"/> at once, and reused; between uses each is reset and
+    /// health-checked (<see cref="IPoolableAgent"/>; other agents are reused as they are). In a run,
+    /// every attempt of a task rents an instance and gives it back.
+    /// </summary>
+    /// <param name="name">The name plans use in <c>agent:</c>.</param>
+    /// <param name="factory">Makes a new instance.</param>
+    /// <param name="maxSize">The most instances of this kind at once, 1 to 1024; a renter waits when all are in use.</param>
+    /// <param name="runsCommands">True when the agent runs a task's <c>run</c> command.</param>
+    /// <returns>This registry.</returns>
+    /// <exception cref="ArgumentException">The name is empty or already registered, or the size is out of range.</exception>
+    public AgentRegistry AddPooled(string name, Func<ITaskAgent> factory, int maxSize, bool runsCommands = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (maxSize is < 1 or > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxSize), maxSize, "maxSize must be between 1 and 1024.");
+        }
+
+        var pool = new AgentPool(name, factory, maxSize);
+        Add(name, () => new PooledAgent(pool), runsCommands);
+        _pools.Add(name, pool);
+        return this;
+    }
+
+    /// <summary>
+    /// Wraps every agent this registry makes (for runs and <see cref="SpawnAsync"/>) in middleware; the
+    /// first added is the outermost. See <see cref="TaskAgentBuilder"/> for the ready pieces.
+    /// </summary>
+    /// <param name="middleware">Wraps an agent.</param>
+    /// <returns>This registry.</returns>
+    public AgentRegistry Use(Func<ITaskAgent, ITaskAgent> middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        _middleware.Add(middleware);
+        return this;
+    }
+
+    /// <summary>
+    /// Spawns an agent for one use: a pooled kind comes from its pool (or waits for a free instance),
+    /// another kind from its factory. Dispose the lease when done.
+    /// </summary>
+    /// <param name="name">The registered name.</param>
+    /// <param name="cancellationToken">Stops waiting for a pooled instance.</param>
+    /// <returns>The lease holding the agent.</returns>
+    /// <exception cref="ArgumentException">No agent has that name; the message lists the registered ones.</exception>
+    public async ValueTask<AgentLease> SpawnAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_pools.TryGetValue(name, out var pool))
+        {
+            var pooled = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
+            return new AgentLease(name, pooled, pool);
+        }
+
+        if (!_agents.ContainsKey(name))
+        {
+            throw new ArgumentException($"No agent named '{name}' is registered; registered agents: {string.Join(", ", _agents.Keys.Order(StringComparer.Ordinal))}.", nameof(name));
+        }
+
+        return new AgentLease(name, Create(name), null);
+    }
+
     /// <summary>Tells whether an agent is registered under a name.</summary>
     /// <param name="name">The agent's name.</param>
     /// <returns>True when registered.</returns>
@@ -80,8 +155,33 @@ public sealed class AgentRegistry
         return options;
     }
 
-    internal AgentRegistry Snapshot() => new(_agents);
+    internal AgentRegistry Snapshot() => new(this);
+
+    /// <summary>Copies one registration (and its pool) into another registry, under the same name.</summary>
+    internal void CopyTo(AgentRegistry target, string name)
+    {
+        if (!_agents.TryGetValue(name, out var entry))
+        {
+            throw new ArgumentException($"No agent named '{name}' is registered; registered agents: {string.Join(", ", _agents.Keys.Order(StringComparer.Ordinal))}.", nameof(name));
+        }
+
+        var registered = entry.Factory;
+        // The source's middleware goes with it: the target's own is added around it.
+        target.Add(name, _middleware.Count == 0 ? registered : () => Create(name), entry.RunsCommands);
+        if (_pools.TryGetValue(name, out var pool))
+        {
+            target._pools.Add(name, pool);
+        }
+    }
 
     internal ITaskAgent Create(string name)
-        => _agents[name].Factory() ?? throw new InvalidOperationException($"The factory registered for agent '{name}' returned null.");
+    {
+        var agent = _agents[name].Factory() ?? throw new InvalidOperationException($"The factory registered for agent '{name}' returned null.");
+        for (int i = _middleware.Count - 1; i >= 0; i--)
+        {
+            agent = _middleware[i](agent) ?? throw new InvalidOperationException($"Middleware {i + 1} of the agent registry returned null.");
+        }
+
+        return agent;
+    }
 }
