@@ -173,10 +173,14 @@ public sealed class AIAgent
     }
 
     /// <summary>Runs one prompt; with a plan task's context, its tool calls are checked against the task's policy and audited as the task's effects.</summary>
-    internal async Task<(AgentResponse Response, AgentRun Run)> RunCoreAsync(string prompt, AgentContext? task, CancellationToken cancellationToken)
+    internal Task<(AgentResponse Response, AgentRun Run)> RunCoreAsync(string prompt, AgentContext? task, CancellationToken cancellationToken)
+        => RunCoreAsync(prompt, task, extraInstructions: null, cancellationToken);
+
+    /// <summary>Runs one prompt with a second system message after the agent's instructions (e.g. the planner's format rules).</summary>
+    internal async Task<(AgentResponse Response, AgentRun Run)> RunCoreAsync(string prompt, AgentContext? task, string? extraInstructions, CancellationToken cancellationToken)
     {
         var run = new AgentRun(this, task);
-        var messages = StartMessages(prompt, extraInstructions: null);
+        var messages = StartMessages(prompt, extraInstructions);
         var turn = await TurnAsync(run, messages, format: null, cancellationToken).ConfigureAwait(false);
         return (ToResponse(run, turn), run);
     }
