@@ -181,7 +181,17 @@ public sealed class AIAgent
     {
         var run = new AgentRun(this, task);
         var messages = StartMessages(prompt, extraInstructions);
+        if (Extras.Memory is { } memory)
+        {
+            messages.InsertRange(messages.Count - 1, await memory.GetHistoryAsync(Id, cancellationToken).ConfigureAwait(false));
+        }
+
         var turn = await TurnAsync(run, messages, format: null, cancellationToken).ConfigureAwait(false);
+        if (Extras.Memory is { } remember && turn.Reason == AgentStopReason.Completed)
+        {
+            await remember.AddTurnAsync(Id, prompt, turn.Text, _client, Model, cancellationToken).ConfigureAwait(false);
+        }
+
         return (ToResponse(run, turn), run);
     }
 

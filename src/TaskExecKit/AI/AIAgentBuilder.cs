@@ -32,6 +32,7 @@ public sealed class AIAgentBuilder
     private string? _recordPath;
     private TimeSpan _toolTimeout = AgentExtras.DefaultToolTimeout;
     private int _maxAnswerAttempts = AgentExtras.Default.MaxAnswerAttempts;
+    private ConversationMemory? _memory;
 
     internal AIAgentBuilder()
     {
@@ -395,8 +396,28 @@ public sealed class AIAgentBuilder
         return this;
     }
 
+    /// <summary>
+    /// Keeps a conversation history across runs in <paramref name="memory"/>: earlier prompts and answers
+    /// are sent before each new prompt, within the memory's token budget, and the history is stored so
+    /// that an agent with the same <see cref="Id"/> resumes it after a restart. Needs <see cref="Id"/>.
+    /// Structured runs (<see cref="AIAgent.RunAsync{T}(string, CancellationToken)"/>) neither read nor add to it.
+    /// </summary>
+    /// <param name="memory">The memory, e.g. <c>new ConversationMemory("runtime/state/ai_memory")</c>.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Memory(ConversationMemory memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        _memory = memory;
+        return this;
+    }
+
     private AgentExtras BuildExtras()
     {
+        if (_memory is not null && _id is null)
+        {
+            throw new InvalidOperationException("Memory(...) needs a stable Id(...): the history is stored under the agent's id, and a random id would never find it again after a restart.");
+        }
+
         if (_toolTimeout <= TimeSpan.Zero)
         {
             throw new InvalidOperationException($"ToolTimeout is {_toolTimeout}; it must be positive.");
@@ -407,7 +428,7 @@ public sealed class AIAgentBuilder
             throw new InvalidOperationException($"MaxAnswerAttempts is {_maxAnswerAttempts}; it must be at least 1.");
         }
 
-        return new AgentExtras([.. _middleware], [.. _contentFilters], _recordPath is null ? null : new ChatRecorder(_recordPath), _toolTimeout, _maxAnswerAttempts);
+        return new AgentExtras([.. _middleware], [.. _contentFilters], _recordPath is null ? null : new ChatRecorder(_recordPath), _toolTimeout, _maxAnswerAttempts, _memory);
     }
 
     private static string Name(AIProvider provider) => provider switch

@@ -12,7 +12,8 @@ internal sealed record AgentExtras(
     IReadOnlyList<ContentFilter> ContentFilters,
     ChatRecorder? Recorder,
     TimeSpan ToolTimeout,
-    int MaxAnswerAttempts)
+    int MaxAnswerAttempts,
+    ConversationMemory? Memory = null)
 {
     internal static readonly TimeSpan DefaultToolTimeout = TimeSpan.FromMinutes(5);
 
