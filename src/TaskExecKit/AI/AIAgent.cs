@@ -265,7 +265,7 @@ public sealed class AIAgent
     /// <summary>
     /// The run's pipeline, outermost first: function invocation (the tool-call loop), the run's bounds
     /// and telemetry, the content filters, the host's middleware (<see cref="AIAgentBuilder.Use(Func{IChatClient, IChatClient})"/>),
-    /// the recorder, then the provider.
+    /// the recorder, the response cache, then the provider.
     /// </summary>
     private IChatClient BuildPipeline(AgentRun run)
     {
@@ -290,6 +290,11 @@ public sealed class AIAgent
         if (Extras.Recorder is { } recorder)
         {
             builder.Use(inner => new RecordingChatClient(inner, recorder));
+        }
+
+        if (Extras.Cache is { } cache)
+        {
+            builder.Use(inner => new FileCachingChatClient(inner, cache, ProviderName));
         }
 
         return builder.Build();

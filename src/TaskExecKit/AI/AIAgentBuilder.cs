@@ -33,6 +33,7 @@ public sealed class AIAgentBuilder
     private TimeSpan _toolTimeout = AgentExtras.DefaultToolTimeout;
     private int _maxAnswerAttempts = AgentExtras.Default.MaxAnswerAttempts;
     private ConversationMemory? _memory;
+    private ResponseCache? _cache;
 
     internal AIAgentBuilder()
     {
@@ -411,6 +412,20 @@ public sealed class AIAgentBuilder
         return this;
     }
 
+    /// <summary>
+    /// Answers a request the model has answered before from <paramref name="cache"/> (keyed by provider,
+    /// model, messages, tools and response format) instead of asking it again. Off by default; use it
+    /// for deterministic tests and repeated offline work, not where fresh answers matter.
+    /// </summary>
+    /// <param name="cache">The cache, e.g. <c>new ResponseCache("runtime/cache/ai_responses")</c>.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder ResponseCache(ResponseCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        _cache = cache;
+        return this;
+    }
+
     private AgentExtras BuildExtras()
     {
         if (_memory is not null && _id is null)
@@ -428,7 +443,7 @@ public sealed class AIAgentBuilder
             throw new InvalidOperationException($"MaxAnswerAttempts is {_maxAnswerAttempts}; it must be at least 1.");
         }
 
-        return new AgentExtras([.. _middleware], [.. _contentFilters], _recordPath is null ? null : new ChatRecorder(_recordPath), _toolTimeout, _maxAnswerAttempts, _memory);
+        return new AgentExtras([.. _middleware], [.. _contentFilters], _recordPath is null ? null : new ChatRecorder(_recordPath), _toolTimeout, _maxAnswerAttempts, _memory, _cache);
     }
 
     private static string Name(AIProvider provider) => provider switch

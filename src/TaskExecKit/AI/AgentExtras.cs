@@ -13,7 +13,8 @@ internal sealed record AgentExtras(
     ChatRecorder? Recorder,
     TimeSpan ToolTimeout,
     int MaxAnswerAttempts,
-    ConversationMemory? Memory = null)
+    ConversationMemory? Memory = null,
+    ResponseCache? Cache = null)
 {
     internal static readonly TimeSpan DefaultToolTimeout = TimeSpan.FromMinutes(5);
 
