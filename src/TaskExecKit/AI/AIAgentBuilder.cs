@@ -27,6 +27,13 @@ public sealed class AIAgentBuilder
     private TimeProvider _timeProvider = System.TimeProvider.System;
     private TelemetrySystem? _telemetry;
     private TimeSpan? _requestTimeout;
+    private readonly List<Func<IChatClient, IChatClient>> _middleware = [];
+    private readonly List<ContentFilter> _contentFilters = [];
+    private string? _recordPath;
+    private TimeSpan _toolTimeout = AgentExtras.DefaultToolTimeout;
+    private int _maxAnswerAttempts = AgentExtras.Default.MaxAnswerAttempts;
+    private ConversationMemory? _memory;
+    private ResponseCache? _cache;
 
     internal AIAgentBuilder()
     {
@@ -405,6 +412,141 @@ public sealed class AIAgentBuilder
         {
             ProviderChain = providers.Chain,
             SkippedProviders = providers.Skipped,
+            Extras = BuildExtras(),
         };
+    }
+
+    /// <summary>
+    /// Adds chat-client middleware between the agent and the model: <paramref name="middleware"/> wraps
+    /// the client below it (e.g. <c>inner =&gt; new MyLoggingChatClient(inner)</c>). It sees every model
+    /// call of a run, after the content filters and before the provider (and the recorder), so it
+    /// cannot undo a filter or a bound. It is called once per run (once per answer attempt of a
+    /// structured run), and the client it returns is disposed after it; the agent's own client is not.
+    /// Middleware added first is outermost. This is chat-client middleware, not agent middleware.
+    /// </summary>
+    /// <param name="middleware">Wraps the inner client.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Use(Func<IChatClient, IChatClient> middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        _middleware.Add(middleware);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds chat-client middleware with Microsoft.Extensions.AI's builder, e.g.
+    /// <c>b =&gt; b.UseLogging(loggerFactory)</c>; placed as <see cref="Use(Func{IChatClient, IChatClient})"/> places it.
+    /// Do not add function invocation here: the agent runs the tool-call loop itself.
+    /// </summary>
+    /// <param name="configure">Adds middleware to a <see cref="ChatClientBuilder"/> over the inner client.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Use(Action<ChatClientBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _middleware.Add(inner =>
+        {
+            var builder = new ChatClientBuilder(inner);
+            configure(builder);
+            return builder.Build();
+        });
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a content filter on what goes into the model (prompts, tool results) and comes out of it
+    /// (text, tool-call arguments); filters run in the order added. See <see cref="AI.ContentFilter"/>.
+    /// </summary>
+    /// <param name="filter">The filter.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder ContentFilter(ContentFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        _contentFilters.Add(filter);
+        return this;
+    }
+
+    /// <summary>
+    /// Sets how long one tool call may take, for every tool (built-in or your own); a call that takes
+    /// longer is cancelled and the model is told it failed. Five minutes by default. Built-in tools also
+    /// have their own limits (<see cref="ShellTool(TimeSpan)"/>, <see cref="HttpTool(TimeSpan)"/>).
+    /// </summary>
+    /// <param name="timeout">Positive.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder ToolTimeout(TimeSpan timeout)
+    {
+        _toolTimeout = timeout;
+        return this;
+    }
+
+    /// <summary>
+    /// Records every model call of every run (what the model was sent, the tools offered, what it
+    /// answered) by appending JSON lines to a file, for <see cref="ReplayChatClient"/>. The file holds
+    /// prompts, tool results and answers in clear text: keep it where you keep test fixtures, not logs.
+    /// </summary>
+    /// <param name="path">The file; created with its folder when missing, appended to otherwise.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Record(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _recordPath = path;
+        return this;
+    }
+
+    /// <summary>Sets how many answers a structured run (<see cref="AIAgent.RunAsync{T}(string, CancellationToken)"/>) may ask for before it refuses (3 by default).</summary>
+    /// <param name="attempts">At least 1.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder MaxAnswerAttempts(int attempts)
+    {
+        _maxAnswerAttempts = attempts;
+        return this;
+    }
+
+    /// <summary>
+    /// Keeps a conversation history across runs in <paramref name="memory"/>: earlier prompts and answers
+    /// are sent before each new prompt, within the memory's token budget, and the history is stored so
+    /// that an agent with the same <see cref="Id"/> resumes it after a restart. Needs <see cref="Id"/>.
+    /// Structured runs (<see cref="AIAgent.RunAsync{T}(string, CancellationToken)"/>) neither read nor add to it.
+    /// </summary>
+    /// <param name="memory">The memory, e.g. <c>new ConversationMemory("runtime/state/ai_memory")</c>.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Memory(ConversationMemory memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        _memory = memory;
+        return this;
+    }
+
+    /// <summary>
+    /// Answers a request the model has answered before from <paramref name="cache"/> (keyed by provider,
+    /// model, messages, tools and response format) instead of asking it again. Off by default; use it
+    /// for deterministic tests and repeated offline work, not where fresh answers matter.
+    /// </summary>
+    /// <param name="cache">The cache, e.g. <c>new ResponseCache("runtime/cache/ai_responses")</c>.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder ResponseCache(ResponseCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        _cache = cache;
+        return this;
+    }
+
+    private AgentExtras BuildExtras()
+    {
+        if (_memory is not null && _id is null)
+        {
+            throw new InvalidOperationException("Memory(...) needs a stable Id(...): the history is stored under the agent's id, and a random id would never find it again after a restart.");
+        }
+
+        if (_toolTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"ToolTimeout is {_toolTimeout}; it must be positive.");
+        }
+
+        if (_maxAnswerAttempts < 1)
+        {
+            throw new InvalidOperationException($"MaxAnswerAttempts is {_maxAnswerAttempts}; it must be at least 1.");
+        }
+
+        return new AgentExtras([.. _middleware], [.. _contentFilters], _recordPath is null ? null : new ChatRecorder(_recordPath), _toolTimeout, _maxAnswerAttempts, _memory, _cache);
     }
 }

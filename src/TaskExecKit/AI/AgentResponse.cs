@@ -14,6 +14,12 @@ public enum AgentStopReason
 
     /// <summary>The run took longer than the wall-time budget.</summary>
     WallTimeBudget,
+
+    /// <summary>A <see cref="ContentFilter"/> blocked the prompt, the model's text or a tool call the model asked for.</summary>
+    ContentFiltered,
+
+    /// <summary>A structured answer (<see cref="AIAgent.RunAsync{T}(string, CancellationToken)"/>) still did not match its schema after the allowed attempts, so it was refused.</summary>
+    InvalidOutput,
 }
 
 /// <summary>How a tool call the model asked for ended.</summary>
@@ -48,8 +54,10 @@ public sealed record AgentToolCall(string Name, string Arguments, ToolCallOutcom
 /// <summary>What an <see cref="AIAgent"/> run produced and why it ended.</summary>
 public sealed class AgentResponse
 {
-    internal AgentResponse(string text, string provider, string model, AgentUsage usage, IReadOnlyList<AgentToolCall> toolCalls, int modelCalls, AgentStopReason stopReason, string? stopDetail)
+    internal AgentResponse(string text, string provider, string model, AgentUsage usage, IReadOnlyList<AgentToolCall> toolCalls, int modelCalls, AgentStopReason stopReason, string? stopDetail,
+        IReadOnlyList<ContentFilterEvent>? contentFilterEvents = null)
     {
+        ContentFilterEvents = contentFilterEvents ?? [];
         Text = text;
         Provider = provider;
         Model = model;
@@ -86,4 +94,43 @@ public sealed class AgentResponse
 
     /// <summary>Gets a value indicating whether the model finished within every bound.</summary>
     public bool IsCompleted => StopReason == AgentStopReason.Completed;
+
+    /// <summary>Gets the tool calls the effect policy denied (they did not run), in order; a subset of <see cref="ToolCalls"/>.</summary>
+    public IReadOnlyList<AgentToolCall> Denials => [.. ToolCalls.Where(c => c.Outcome == ToolCallOutcome.Denied)];
+
+    /// <summary>Gets every replace or block by the agent's content filters during the run, in order.</summary>
+    public IReadOnlyList<ContentFilterEvent> ContentFilterEvents { get; }
+}
+
+/// <summary>
+/// A structured answer from <see cref="AIAgent.RunAsync{T}(string, CancellationToken)"/>: the run, and
+/// the answer read as <typeparamref name="T"/> once it matched the schema. When it never matched,
+/// <see cref="Value"/> is default, <see cref="IsValid"/> is false and <see cref="Errors"/> says why.
+/// </summary>
+/// <typeparam name="T">The type the answer is read as.</typeparam>
+public sealed class AgentResponse<T>
+{
+    internal AgentResponse(AgentResponse response, T? value, bool isValid, IReadOnlyList<string> errors, int attempts)
+    {
+        Response = response;
+        Value = value;
+        IsValid = isValid;
+        Errors = errors;
+        Attempts = attempts;
+    }
+
+    /// <summary>Gets the run: the raw answer text, tool calls, usage and why it ended.</summary>
+    public AgentResponse Response { get; }
+
+    /// <summary>Gets the answer, checked against the schema; default when <see cref="IsValid"/> is false.</summary>
+    public T? Value { get; }
+
+    /// <summary>Gets a value indicating whether the answer matched the schema (and the run completed).</summary>
+    public bool IsValid { get; }
+
+    /// <summary>Gets the problems with the last answer (empty when valid), each naming the JSON path.</summary>
+    public IReadOnlyList<string> Errors { get; }
+
+    /// <summary>Gets how many answers the model gave (1 when the first was valid).</summary>
+    public int Attempts { get; }
 }

@@ -14,6 +14,7 @@ internal sealed class AgentRun
 {
     private readonly Lock _lock = new();
     private readonly List<AgentToolCall> _toolCalls = [];
+    private readonly List<ContentFilterEvent> _filterEvents = [];
     private readonly long _started;
 
     private readonly AgentContext? _task;
@@ -36,6 +37,15 @@ internal sealed class AgentRun
     internal long InputTokens { get; private set; }
 
     internal long OutputTokens { get; private set; }
+
+    /// <summary>Gets the timestamp the run started at, on the agent's clock.</summary>
+    internal long Started => _started;
+
+    /// <summary>Gets the content already checked by the content filters, with what replaced it: the function invoker sends the same objects on every call.</summary>
+    internal Dictionary<AIContent, AIContent> FilterCache { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Gets or sets the functions offered in this run, created once for all its turns.</summary>
+    internal IList<AITool>? Functions { get; set; }
 
     internal string LastText { get; private set; } = string.Empty;
 
@@ -78,6 +88,27 @@ internal sealed class AgentRun
 
         Agent.Telemetry?.RecordEffect(requested.ToString(), resolved ?? requested.Target, allowed, allowed ? null : "not granted to the AI agent", Agent.Id);
         return allowed;
+    }
+
+    internal IReadOnlyList<ContentFilterEvent> FilterEvents
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _filterEvents];
+            }
+        }
+    }
+
+    internal void RecordFilterEvent(ContentFilterEvent filterEvent)
+    {
+        lock (_lock)
+        {
+            _filterEvents.Add(filterEvent);
+        }
+
+        Agent.Telemetry?.RecordEffect("ai.content_filter:" + filterEvent.Source.ToString(), filterEvent.Action.ToString(), filterEvent.Action != ContentFilterAction.Block, filterEvent.Reason, Agent.Id);
     }
 
     internal void RecordToolCall(AgentToolCall call)

@@ -49,6 +49,13 @@ internal sealed class GatedFunction : AIFunction
     protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
         string summary = Summarize(arguments);
+        if (ArgumentErrors(arguments) is { Count: > 0 } invalid)
+        {
+            string problems = string.Join("; ", invalid);
+            _run.RecordToolCall(new AgentToolCall(Name, summary, ToolCallOutcome.Failed, "invalid arguments: " + problems));
+            return $"Error: the arguments do not match the schema of {Name}, so it did not run: {problems}. Call it again with arguments that match its schema.";
+        }
+
         Capability needed;
         try
         {
@@ -68,14 +75,23 @@ internal sealed class GatedFunction : AIFunction
         }
 
         string result;
+        TimeSpan limit = _run.Agent.Extras.ToolTimeout;
+        using var timeout = new CancellationTokenSource(limit, _run.Agent.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            result = await _body(arguments, resolved, cancellationToken).ConfigureAwait(false);
+            result = await _body(arguments, resolved, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             _run.RecordToolCall(new AgentToolCall(Name, summary, ToolCallOutcome.Failed, "stopped: the run was cancelled or ran out of time"));
             throw;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            string message = string.Create(CultureInfo.InvariantCulture, $"it took longer than {limit}, the limit set by ToolTimeout, and was stopped");
+            _run.RecordToolCall(new AgentToolCall(Name, summary, ToolCallOutcome.Failed, message));
+            return $"Error: {Name} failed: {message}";
         }
         catch (Exception ex)
         {
@@ -87,6 +103,22 @@ internal sealed class GatedFunction : AIFunction
 
         _run.RecordToolCall(new AgentToolCall(Name, summary, ToolCallOutcome.Succeeded, null));
         return Cap(result);
+    }
+
+    /// <summary>Checks the arguments against the tool's schema; null when they cannot be read as JSON (then the tool reads them itself).</summary>
+    private IReadOnlyList<string>? ArgumentErrors(AIFunctionArguments arguments)
+    {
+        JsonElement json;
+        try
+        {
+            json = JsonSerializer.SerializeToElement(arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
+        {
+            return null;
+        }
+
+        return JsonSchemaCheck.Validate(JsonSchema, json);
     }
 
     internal static string Cap(string text) => text.Length <= MaxResultChars

@@ -37,6 +37,27 @@ public sealed class AiDocExampleTests
     }
 
     [Fact]
+    public async Task SeedExample_AnthropicWithoutItsPackageOrKey_CompilesAndBuildNamesWhatIsMissing()
+    {
+        var cancellationToken = CancellationToken.None;
+
+        async Task<AgentResponse> SeedExample()
+        {
+            // --- docs/ai.md: "The seed example (§8.2)", verbatim ---
+            AIAgent agent = AIAgent.Builder()
+                .Provider(AIProvider.Anthropic)
+                .Model("claude-3-sonnet")
+                .Tools(new ShellTool(), new FileTool())
+                .Build();
+            AgentResponse response = await agent.RunAsync("Summarize the failing tests", cancellationToken);
+            return response;
+        }
+
+        var ex = await Assert.ThrowsAnyAsync<InvalidOperationException>(SeedExample);
+        Assert.Contains("Anthropic", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OfflineRulesExample_ShowFile_ReadsItAndAnswersOtherwiseWithTheCatchAll()
     {
         using var dir = new TempDirectory();
