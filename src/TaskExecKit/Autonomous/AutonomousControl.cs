@@ -83,7 +83,7 @@ public sealed class AutonomousControl
             }
 
             string id = name[..^".json".Length];
-            if (File.Exists(_files.DecisionFile(id)))
+            if (File.Exists(_files.DecisionFile(id)) || File.Exists(_files.DecisionFile(id) + ".claim"))
             {
                 continue;
             }

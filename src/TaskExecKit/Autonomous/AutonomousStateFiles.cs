@@ -52,10 +52,25 @@ internal sealed class AutonomousStateFiles
         return id;
     }
 
-    /// <summary>Writes a file atomically. With <paramref name="overwrite"/> false, returns false when it exists.</summary>
+    /// <summary>
+    /// Writes a file atomically. With <paramref name="overwrite"/> false the first writer wins: it claims
+    /// <c>&lt;path&gt;.claim</c> with an exclusive create (atomic across processes), and every later writer gets false.
+    /// </summary>
     internal static bool WriteAtomic(string path, ReadOnlySpan<byte> content, bool overwrite = true)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!overwrite)
+        {
+            try
+            {
+                using var claim = new FileStream(path + ".claim", FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+
         string temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
         using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
@@ -63,16 +78,8 @@ internal sealed class AutonomousStateFiles
             stream.Flush(flushToDisk: true);
         }
 
-        try
-        {
-            File.Move(temp, path, overwrite);
-            return true;
-        }
-        catch (IOException) when (!overwrite && File.Exists(path))
-        {
-            File.Delete(temp);
-            return false;
-        }
+        File.Move(temp, path, overwrite: true);
+        return true;
     }
 
     internal static bool WriteJsonAtomic<T>(string path, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, bool overwrite = true)
