@@ -12,6 +12,7 @@ internal static class CliApp
         root.Subcommands.Add(PlanCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(MonitorCommand.Create());
+        root.Subcommands.Add(AutonomousCommand.Create());
         return root;
     }
 }

@@ -118,6 +118,36 @@ public sealed class AutonomousControl
     public Task RejectAsync(string approvalId, string decidedBy, string? reason, CancellationToken cancellationToken = default)
         => DecideAsync(approvalId, approved: false, decidedBy, reason, cancellationToken);
 
+    /// <summary>Gets a value indicating whether an engine runs in the runtime directory right now (it holds <c>state/engine.lock</c>).</summary>
+    public bool IsEngineRunning => EngineLock.IsHeld(_files);
+
+    /// <summary>Lists the checkpoints taken before RUN, oldest first.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The checkpoints.</returns>
+    public Task<IReadOnlyList<AutonomousCheckpoint>> GetCheckpointsAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<AutonomousCheckpoint> list = [.. new CheckpointStore(_files).List().Select(AutonomousCheckpoint.From)];
+        return Task.FromResult(list);
+    }
+
+    /// <summary>
+    /// Restores a checkpoint: the files a run could touch (within the granted paths) and the configuration files,
+    /// as they were before that RUN. Refused while an engine runs in the runtime directory. Limit usage is never rolled back.
+    /// </summary>
+    /// <param name="checkpointId">The checkpoint's id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The restored checkpoint.</returns>
+    /// <exception cref="AutonomousException">An engine runs, or no such checkpoint.</exception>
+    public Task<AutonomousCheckpoint> RollbackAsync(string checkpointId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using (EngineLock.Acquire(_files, _time.GetUtcNow()))
+        {
+            return Task.FromResult(AutonomousCheckpoint.From(new CheckpointStore(_files).Restore(checkpointId)));
+        }
+    }
+
     private Task DecideAsync(string approvalId, bool approved, string decidedBy, string? reason, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(decidedBy);

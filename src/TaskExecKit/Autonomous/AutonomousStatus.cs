@@ -107,3 +107,16 @@ public sealed class PendingApproval
     /// <summary>Gets when the engine stops waiting and denies it, or null if it waits for as long as it runs.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
 }
+
+/// <summary>A checkpoint taken before RUN (see <see cref="AutonomousControl.RollbackAsync"/>).</summary>
+/// <param name="Id">The id, for example <c>iter-0003-20261125120000123</c>.</param>
+/// <param name="Iteration">The iteration it was taken in.</param>
+/// <param name="CreatedAt">When.</param>
+/// <param name="Paths">The paths it holds (full paths; a path that did not exist is deleted on restore).</param>
+/// <param name="ConfigurationFiles">The configuration files it holds.</param>
+/// <param name="Partial">True when the size cap left some files out.</param>
+public sealed record AutonomousCheckpoint(string Id, int Iteration, DateTimeOffset CreatedAt, IReadOnlyList<string> Paths, IReadOnlyList<string> ConfigurationFiles, bool Partial)
+{
+    internal static AutonomousCheckpoint From(CheckpointManifest m) =>
+        new(m.Id, m.Iteration, m.CreatedAt, [.. m.Paths.Keys.Order(StringComparer.Ordinal)], [.. m.ConfigFiles.Keys.Order(StringComparer.Ordinal)], m.Partial);
+}

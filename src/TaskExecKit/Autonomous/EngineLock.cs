@@ -21,7 +21,7 @@ internal sealed class EngineLock : IDisposable
         {
             throw new AutonomousException(
                 $"Another autonomous engine is already running in {files.Root} (it holds {files.LockFile}). " +
-                "Only one engine may run per runtime directory: stop it with `autonomous stop` (or `autonomous kill`), or give this one another --runtime.", ex);
+                "Only one engine may run per runtime directory (and a rollback waits for it to stop): stop it with `autonomous stop` (or `autonomous kill`), or use another --runtime.", ex);
         }
 
         stream.SetLength(0);
