@@ -367,7 +367,7 @@ public sealed class AutonomousEngine : IAsyncDisposable
                 }
 
                 TimeSpan interval = _options.CycleInterval is { } shorter && shorter < _config.Autonomous.CycleInterval ? shorter : _config.Autonomous.CycleInterval;
-                SetPhase(AutonomousPhase.Waiting, force: true);
+                SetPhase(AutonomousPhase.Waiting);
                 if (interval > TimeSpan.Zero)
                 {
                     using var wait = CancellationTokenSource.CreateLinkedTokenSource(token.Token, _softStop.Token);
@@ -675,7 +675,7 @@ public sealed class AutonomousEngine : IAsyncDisposable
                 record,
                 AgentId,
                 string.Create(CultureInfo.InvariantCulture, $"iteration-{number}"));
-            SetPhase(_phase, force: true);
+            SetPhase(_phase);
         }
 
         return stop;

@@ -121,3 +121,30 @@ public sealed class AutonomousEngineTests
         }
     }
 }
+
+public sealed class AutonomousDependencyInjectionTests
+{
+    [Fact]
+    public async Task AddAutonomousEngine_ResolvesASingletonOnTheContainersTelemetry_AndRuns()
+    {
+        await using var h = new EngineHarness("max_iterations = 1");
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(services, h.Telemetry);
+        new TaskExecKitBuilder(services).AddAutonomousEngine(h.Config, o => { o.RuntimeDirectory = h.Runtime; o.WorkingDirectory = h.Root; o.Checkpoints = false; });
+        var descriptor = Assert.Single(services, d => d.ServiceType == typeof(AutonomousEngine));
+        Assert.Equal(Microsoft.Extensions.DependencyInjection.ServiceLifetime.Singleton, descriptor.Lifetime);
+        await using var engine = (AutonomousEngine)descriptor.ImplementationFactory!(new OnlyTelemetry(h.Telemetry));
+
+        // What a hosted service adapter does: StartAsync → StartHootlLoopAsync, StopAsync → StopAsync(graceful).
+        await engine.StartHootlLoopAsync();
+        var final = await engine.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        await engine.StopAsync(graceful: true);
+        Assert.Equal(1, final.Iteration);
+        Assert.NotEmpty(await h.DecisionsAsync());
+    }
+}
+
+internal sealed class OnlyTelemetry(TelemetrySystem telemetry) : IServiceProvider
+{
+    public object? GetService(Type serviceType) => serviceType == typeof(TelemetrySystem) ? telemetry : null;
+}
