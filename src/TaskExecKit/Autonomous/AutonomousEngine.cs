@@ -382,11 +382,14 @@ public sealed class AutonomousEngine : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+            // Only a stop, the kill switch or the wall time cancels the loop itself (a phase's own cancellation is an iteration error).
             reason = StopReasonAfterCancel();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning disable CA1031 // The engine must always end with a status and release the runtime directory.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             reason = $"the engine failed: {ex.GetType().Name}: {ex.Message}";
             telemetry.RecordDecision("autonomous.failure", reason, null, AgentId);
@@ -630,7 +633,9 @@ public sealed class AutonomousEngine : IAsyncDisposable
             cancelled = true;
             throw;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning disable CA1031 // A phase that throws (even its own cancellation) is an iteration error, counted toward max_consecutive_failures.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             choice = choice == "none" ? "error" : choice + " (error)";
             iteration.Notes.Add($"{_phase.ToString().ToLowerInvariant()} failed: {ex.GetType().Name}: {ex.Message}");
