@@ -7,7 +7,7 @@ using TaskExecKit.Telemetry;
 namespace TaskExecKit.Tests.Autonomous;
 
 /// <summary>Kill switches, approval, verification quorum and rollback with real processes and files.</summary>
-public sealed class AutonomousSafetyTests
+public sealed class AutonomousSafetyTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     // Generous bounds: the machine is loaded; the tight figures are measured in the benchmarks.
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(15);
@@ -56,6 +56,7 @@ public sealed class AutonomousSafetyTests
             var final = await engine.Completion.WaitAsync(Generous);
             var stopped = clock.Elapsed;
             await WaitUntilAsync(() => Sleepers(marker) == 0, Generous);
+            log.WriteLine($"{how}: loop ended {stopped.TotalMilliseconds:0} ms after the switch, child processes gone by {clock.Elapsed.TotalMilliseconds:0} ms (CPU saturated)");
             Assert.True(stopped < Generous, $"stopped after {stopped}");
             Assert.Equal(0, Sleepers(marker));
             Assert.Equal(1, final.Iteration);
