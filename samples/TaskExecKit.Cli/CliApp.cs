@@ -13,6 +13,7 @@ internal static class CliApp
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(MonitorCommand.Create());
         root.Subcommands.Add(AICommand.Create());
+        root.Subcommands.Add(AutonomousCommand.Create());
         return root;
     }
 }
