@@ -28,11 +28,10 @@ internal static class DashboardEndpoints
         });
 
         // The page: a static shell; everything it shows comes from the API below.
-        group.MapGet("/", (HttpContext http) => Assets.Page(http, prefix));
-        if (prefix.Length > 0)
-        {
-            endpoints.MapGet(prefix, () => Results.Redirect(prefix + "/"));
-        }
+        // The page's relative links need the trailing slash: /tek redirects to /tek/.
+        group.MapGet("/", (HttpContext http) => http.Request.Path.Value?.EndsWith('/') == true || http.Request.PathBase.Value?.EndsWith('/') == true
+            ? Assets.Page(http, prefix)
+            : Results.Redirect(http.Request.PathBase + http.Request.Path + "/"));
 
         group.MapGet("/assets/{name}", (string name) => Assets.File(name));
 
@@ -233,11 +232,18 @@ internal static class DashboardEndpoints
 
     private static async Task<string> ReasonAsync(HttpContext http, string fallback, CancellationToken ct)
     {
-        if (http.Request.ContentLength is > 0 and < 8192 && http.Request.HasJsonContentType())
+        if (http.Request.ContentLength is null or (> 0 and < 8192) && http.Request.HasJsonContentType())
         {
             try
             {
-                var body = await http.Request.ReadFromJsonAsync<JsonObject>(ct).ConfigureAwait(false);
+                var buffer = new byte[8192];
+                int read = 0, n;
+                while (read < buffer.Length && (n = await http.Request.Body.ReadAsync(buffer.AsMemory(read), ct).ConfigureAwait(false)) > 0)
+                {
+                    read += n;
+                }
+
+                var body = read is 0 or >= 8192 ? null : JsonNode.Parse(buffer.AsSpan(0, read)) as JsonObject;
                 if (body?["reason"] is JsonValue value && value.TryGetValue(out string? text) && !string.IsNullOrWhiteSpace(text))
                 {
                     text = text.ReplaceLineEndings(" ").Trim();
