@@ -119,6 +119,15 @@ internal sealed class ChangeHub
                     {
                         Stat(text, file);
                     }
+
+                    string approvals = Path.Combine(_state.StateDirectory, "approvals");
+                    if (Directory.Exists(approvals))
+                    {
+                        foreach (string file in Directory.EnumerateFiles(approvals).Order(StringComparer.Ordinal))
+                        {
+                            Stat(text, file);
+                        }
+                    }
                 }
 
                 break;

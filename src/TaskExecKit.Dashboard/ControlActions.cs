@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using TaskExecKit.Sqlite;
@@ -42,16 +41,6 @@ internal sealed class ControlActions : IDisposable
         {
             return (true, null);
         }
-    }
-
-    internal async Task<string> KillAsync(string reason, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(_state.StateDirectory);
-        string stamp = _state.Options.TimeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        string temp = KillPath + ".tmp";
-        await File.WriteAllTextAsync(temp, $"{reason}\nkilled from the dashboard at {stamp}\n", cancellationToken).ConfigureAwait(false);
-        File.Move(temp, KillPath, overwrite: true);
-        return await AuditAsync(new TelemetryEvent { Kind = TelemetryEventKind.KillSwitch, Reason = "dashboard: " + reason }, cancellationToken).ConfigureAwait(false);
     }
 
     internal async Task<string> ClearKillAsync(string reason, CancellationToken cancellationToken)

@@ -57,7 +57,7 @@ internal static class DashboardEndpoints
                 killSwitch = new { engaged, reason },
                 loopback = AccessTokens.IsLoopback(http),
                 tokenSource = state.Tokens.Source,
-                engine = state.Engine.IsAvailable,
+                engine = LoopEngine.IsAvailable,
             });
         });
 
@@ -84,7 +84,7 @@ internal static class DashboardEndpoints
             var telemetry = await state.Telemetry.GetAsync(ct).ConfigureAwait(false);
             var engine = await state.Engine.StatusAsync(ct).ConfigureAwait(false);
             var history = telemetry is null ? null : await DashboardQueries.LoopHistoryAsync(telemetry, ct).ConfigureAwait(false);
-            return Results.Json(new { killSwitch = new { engaged, reason }, engineAvailable = state.Engine.IsAvailable, engine, history });
+            return Results.Json(new { killSwitch = new { engaged, reason }, engineAvailable = LoopEngine.IsAvailable, engine, history });
         });
 
         api.MapGet("/audit", async (string? since, string? kind, string? agent, string? text, CancellationToken ct) =>
@@ -162,8 +162,8 @@ internal static class DashboardEndpoints
 
         api.MapPost("/control/approvals/{id}/approve", async (string id, HttpContext http, CancellationToken ct) =>
         {
-            string by = await ReasonAsync(http, "dashboard", ct).ConfigureAwait(false);
-            return await state.Engine.ApproveAsync(id, by, ct).ConfigureAwait(false);
+            await ReasonAsync(http, "dashboard", ct).ConfigureAwait(false);
+            return await state.Engine.ApproveAsync(id, "dashboard", ct).ConfigureAwait(false);
         });
 
         api.MapPost("/control/approvals/{id}/reject", async (string id, HttpContext http, CancellationToken ct) =>

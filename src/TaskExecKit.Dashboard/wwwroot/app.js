@@ -150,7 +150,8 @@
       svg.append(sv('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'no data in this range'));
       return svg;
     }
-    const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 60000);
+    const xf = opts.xFormat || fmtShort;
+    const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + (opts.xMinSpan ?? 60000));
     const y0 = 0, y1 = opts.yMax ?? (Math.max(...ys) * 1.1 || 1);
     const px = x => L + (x - x0) / (x1 - x0) * (W - L - R);
     const py = y => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
@@ -161,14 +162,14 @@
     }
     svg.append(sv('line', { class: 'axis', x1: L, x2: L, y1: T, y2: H - B }));
     svg.append(sv('line', { class: 'axis', x1: L, x2: W - R, y1: H - B, y2: H - B }));
-    svg.append(sv('text', { x: L, y: H - 6 }, fmtShort(x0)));
-    svg.append(sv('text', { x: W - R, y: H - 6, 'text-anchor': 'end' }, fmtShort(x1)));
+    svg.append(sv('text', { x: L, y: H - 6 }, xf(x0)));
+    svg.append(sv('text', { x: W - R, y: H - 6, 'text-anchor': 'end' }, xf(x1)));
     series.forEach((s, n) => {
       const i = s.cls ?? n;
       const pts = s.points.filter(p => p.y !== null && p.y !== undefined);
       if (pts.length === 0) return;
       svg.append(sv('path', { class: 's' + i, d: pts.map((p, j) => (j ? 'L' : 'M') + px(p.x).toFixed(1) + ' ' + py(p.y).toFixed(1)).join(' ') }));
-      for (const p of pts) svg.append(sv('circle', { class: 'dot' + i, cx: px(p.x), cy: py(p.y), r: 2.5 }, sv('title', {}, `${s.name}: ${opts.yFormat(p.y)} at ${fmtShort(p.x)}`)));
+      for (const p of pts) svg.append(sv('circle', { class: 'dot' + i, cx: px(p.x), cy: py(p.y), r: 2.5 }, sv('title', {}, `${s.name}: ${opts.yFormat(p.y)} at ${xf(p.x)}`)));
     });
     return svg;
   }
@@ -301,26 +302,31 @@
           el('div', { class: 'panel' }, el('h3', { text: 'Kill switch' }),
             el('p', {}, 'State: ', el('span', { id: 'kill-state', class: 'kill-state ' + (l.killSwitch.engaged ? 'engaged' : 'off'), text: l.killSwitch.engaged ? 'engaged' : 'off' }),
               l.killSwitch.reason ? el('span', { class: 'muted', text: ' — ' + l.killSwitch.reason.split('\n')[0] }) : null),
-            el('div', { class: 'control' }, reason, kill, clear, l.engineAvailable ? stop : null),
+            el('div', { class: 'control' }, reason, kill, clear, l.engineAvailable && l.engine && l.engine.running ? stop : null),
             el('p', { class: 'muted', text: 'Control actions need the access token (field at the top right) and are audited.' })));
-        if (e) {
-          view.append(el('div', { class: 'cards' }, card('phase', e.phase ?? '–'), card('iteration', e.iteration ?? '–'), card('last score', e.lastScore ?? '–'),
-            card('running', e.running ? 'yes' : 'no')));
-          const scores = (e.scores || []).map((s, i) => ({ x: i + 1, y: typeof s === 'number' ? s : s.score ?? s.value }));
+        if (e && e.error) {
+          view.append(el('div', { class: 'panel' }, el('p', { class: 'empty', text: 'The engine status cannot be read: ' + e.error })));
+        } else if (e) {
+          view.append(el('div', { class: 'cards', id: 'engine' }, card('phase', e.phase ?? '–'), card('iteration', e.iteration ?? '–'),
+            card('last score', typeof e.lastScore === 'number' ? e.lastScore.toFixed(3) : '–'), card('running', e.running ? 'yes' : 'no'),
+            card('updated (UTC)', fmtTime(e.updatedAt)), e.stopReason ? card('stopped because', e.stopReason) : null, e.stopRequested ? card('stop', 'requested') : null));
+          const scores = (e.scores || []).map(x => ({ x: x.iteration, y: x.score }));
           view.append(el('div', { class: 'grid' },
             el('div', { class: 'panel' }, el('h3', { text: 'Score per iteration' }), scoreChart(scores)),
-            el('div', { class: 'panel' }, el('h3', { text: 'Limits used' }), el('div', { class: 'kv' },
-              Object.entries(e.limitsUsed || {}).flatMap(([k, v]) => [el('div', { text: k }), el('div', { text: typeof v === 'object' ? JSON.stringify(v) : String(v) })])))));
-          if (e.approvals && e.approvals.length) {
-            view.append(el('div', { class: 'panel' }, el('h3', { text: 'Pending approvals' }), el('table', {},
-              el('tr', {}, ['id', 'what', 'requested', ''].map(h => el('th', { text: h }))),
-              e.approvals.map(a => el('tr', { 'data-approval': a.id }, el('td', { class: 'mono', text: a.id }), el('td', { text: a.summary || a.description || a.kind || '' }),
-                el('td', { text: fmtTime(a.requestedAt) }),
-                el('td', {}, el('button', { class: 'primary', onclick: () => control(`/control/approvals/${encodeURIComponent(a.id)}/approve`, {}, 'Approved ' + a.id) }, 'Approve'), ' ',
-                  el('button', { onclick: () => control(`/control/approvals/${encodeURIComponent(a.id)}/reject`, { reason: reason.value }, 'Rejected ' + a.id) }, 'Reject')))))));
-          }
+            el('div', { class: 'panel' }, el('h3', { text: 'Limits used' }),
+              (e.limitsUsed || []).length === 0 ? el('p', { class: 'empty', text: 'No limits reported.' }) :
+                el('table', { id: 'limits' }, el('tr', {}, ['limit', 'used', 'maximum', ''].map(x => el('th', { text: x }))),
+                  e.limitsUsed.map(x => el('tr', {}, el('td', { text: x.name }), el('td', { class: 'num', text: fmtNum(x.used) }), el('td', { class: 'num', text: fmtNum(x.maximum) }),
+                    el('td', {}, meter(x.fraction))))))));
+          view.append(el('div', { class: 'panel' }, el('h3', { text: 'Pending approvals' }),
+            (e.approvals || []).length === 0 ? el('p', { class: 'empty', text: 'Nothing waits for approval.' }) :
+              el('table', { id: 'approvals' }, el('tr', {}, ['id', 'gate', 'what', 'requested', 'expires', ''].map(h => el('th', { text: h }))),
+                e.approvals.map(a => el('tr', { 'data-approval': a.id }, el('td', { class: 'mono', text: a.id }), el('td', { text: a.gate }), el('td', { text: a.summary }),
+                  el('td', { text: fmtTime(a.requestedAt) }), el('td', { text: a.expiresAt ? fmtTime(a.expiresAt) : 'never' }),
+                  el('td', {}, el('button', { class: 'primary approve', onclick: () => control(`/control/approvals/${encodeURIComponent(a.id)}/approve`, {}, 'Approved ' + a.id) }, 'Approve'), ' ',
+                    el('button', { class: 'reject', onclick: () => control(`/control/approvals/${encodeURIComponent(a.id)}/reject`, { reason: reason.value }, 'Rejected ' + a.id) }, 'Reject')))))));
         } else {
-          view.append(el('div', { class: 'panel' }, el('p', { class: 'empty', text: l.engineAvailable ? 'The autonomous engine is not running in this runtime directory.' : 'The autonomous engine is not part of this build: phase, iteration and scores appear once it is. Decisions recorded in telemetry are listed below.' })));
+          view.append(el('div', { class: 'panel' }, el('p', { class: 'empty', text: 'No autonomous engine has run in this runtime directory yet (no state/status.json). Decisions recorded in telemetry are listed below.' })));
         }
         const h = l.history || { decisions: [], limits: [], kills: [] };
         view.append(el('div', { class: 'panel' }, el('h3', { text: 'Decisions (last 24 h)' }),
@@ -388,10 +394,15 @@
   };
 
   const fmtNum = v => typeof v === 'number' ? (Math.abs(v) < 10 ? v.toFixed(3) : v.toFixed(0)) : '–';
+  function meter(f) {
+    const w = Math.max(0, Math.min(1, f || 0));
+    return sv('svg', { width: 120, height: 10, class: 'meter' }, sv('rect', { width: 120, height: 10, rx: 3, class: 'track' }),
+      sv('rect', { width: Math.round(120 * w), height: 10, rx: 3, class: w >= 1 ? 'fill full' : w >= 0.8 ? 'fill high' : 'fill' }));
+  }
   function card(k, v) { return el('div', { class: 'card' }, el('div', { class: 'k', text: k }), el('div', { class: 'v' }, v ?? '–')); }
   function scoreChart(scores) {
     if (scores.length === 0) return el('p', { class: 'empty', text: 'No scores yet.' });
-    return el('div', {}, lineChart([{ name: 'score', points: scores.map(s => ({ x: s.x * 60000, y: s.y })) }], { label: 'score', yFormat: v => v.toFixed(2) }));
+    return el('div', {}, lineChart([{ name: 'score', points: scores }], { label: 'score', yFormat: v => v.toFixed(2), xFormat: v => 'iteration ' + v, xMinSpan: 1 }));
   }
   async function control(path, body, done) {
     if (!tokenInput.value) { showFlash('This action needs the access token: enter it in the field at the top right.', true); return; }
