@@ -112,17 +112,10 @@ internal static class DashboardEndpoints
             });
         });
 
-        api.MapGet("/alerts", async (string? since, CancellationToken ct) =>
-        {
-            if (!TryRange(since, "1 day ago", out var range, out var bad))
-            {
-                return bad!;
-            }
-
-            return await state.Telemetry.GetAsync(ct).ConfigureAwait(false) is { } telemetry
-                ? Results.Json(await DashboardQueries.AlertsAsync(telemetry, range, ct).ConfigureAwait(false))
-                : Results.Json(new { active = Array.Empty<object>(), events = Array.Empty<object>() });
-        });
+        api.MapGet("/alerts", async (CancellationToken ct) =>
+            await state.Telemetry.GetAsync(ct).ConfigureAwait(false) is { } telemetry
+                ? Results.Json(await DashboardQueries.AlertsAsync(telemetry, ct).ConfigureAwait(false))
+                : Results.Json(new { active = Array.Empty<object>(), events = Array.Empty<object>() }));
 
         // Control: POST only, the token in a header (a cookie is never enough), same origin; each is audited.
         api.MapPost("/session", (HttpContext http) =>

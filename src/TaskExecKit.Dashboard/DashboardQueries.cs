@@ -9,7 +9,6 @@ namespace TaskExecKit.Dashboard;
 internal static class DashboardQueries
 {
     internal const int MaxAgentsCharted = 12;
-    private static readonly TimeRange Day = TimeRange.Last(TimeSpan.FromDays(1));
 
     internal static async Task<object> AgentsAsync(TelemetrySystem telemetry, TimeRange range, CancellationToken ct)
     {
@@ -40,15 +39,67 @@ internal static class DashboardQueries
 
     internal static async Task<object> LoopHistoryAsync(TelemetrySystem telemetry, CancellationToken ct)
     {
-        var decisions = await telemetry.GetEventsAsync(new EventQuery(Day, null, [TelemetryEventKind.Decision], 200), ct).ConfigureAwait(false);
-        var limits = await telemetry.GetEventsAsync(new EventQuery(Day, null, [TelemetryEventKind.LimitHit], 100), ct).ConfigureAwait(false);
-        var kills = await telemetry.GetEventsAsync(new EventQuery(Day, null, [TelemetryEventKind.KillSwitch], 20), ct).ConfigureAwait(false);
+        var found = await NewestAsync(telemetry, [([TelemetryEventKind.Decision], 100), ([TelemetryEventKind.LimitHit], 50), ([TelemetryEventKind.KillSwitch], 20)], ct).ConfigureAwait(false);
         return new
         {
-            decisions = decisions.Select(e => new { time = e.Timestamp, decision = e.Name, reason = e.Reason, inputs = e.Detail, agent = e.AgentId, task = e.TaskId }).ToList(),
-            limits = limits.Select(e => new { time = e.Timestamp, limit = e.Name, value = e.Value, agent = e.AgentId, task = e.TaskId }).ToList(),
-            kills = kills.Select(e => new { time = e.Timestamp, reason = e.Reason, agent = e.AgentId }).ToList(),
+            decisions = found[0].Select(e => new { time = e.Timestamp, decision = e.Name, reason = e.Reason, inputs = e.Detail, agent = e.AgentId, task = e.TaskId }).ToList(),
+            limits = found[1].Select(e => new { time = e.Timestamp, limit = e.Name, value = e.Value, agent = e.AgentId, task = e.TaskId }).ToList(),
+            kills = found[2].Select(e => new { time = e.Timestamp, reason = e.Reason, agent = e.AgentId }).ToList(),
         };
+    }
+
+    /// <summary>
+    /// The newest events of some kinds in the last 24 hours. The last hour's per-minute rollups say which minutes hold
+    /// them; when they hold enough, only those minutes are read. Otherwise the events of the whole day are read
+    /// newest first (the store has no index on the kind, so that reads the day's rows until the limit is met).
+    /// </summary>
+    internal static async Task<IReadOnlyList<TelemetryEvent>[]> NewestAsync(TelemetrySystem telemetry, (TelemetryEventKind[] Kinds, int Limit)[] wanted, CancellationToken ct)
+    {
+        var ranges = new (DateTimeOffset From, DateTimeOffset To)?[wanted.Length];
+        var settled = new bool[wanted.Length];
+        TimeSpan[] windows = [TimeSpan.FromHours(1)];
+        for (int w = 0; w < windows.Length && settled.Contains(false); w++)
+        {
+            var snapshot = await telemetry.GetMetricsAsync(TimeRange.Last(windows[w]), null, ct).ConfigureAwait(false);
+            for (int i = 0; i < wanted.Length; i++)
+            {
+                if (settled[i])
+                {
+                    continue;
+                }
+
+                long seen = 0;
+                for (int m = snapshot.PerMinute.Count - 1; m >= 0 && !settled[i]; m--)
+                {
+                    foreach (var kind in wanted[i].Kinds)
+                    {
+                        seen += snapshot.PerMinute[m].Metrics.CountOf(kind);
+                    }
+
+                    if (seen >= wanted[i].Limit)
+                    {
+                        ranges[i] = (snapshot.PerMinute[m].Minute, snapshot.To);
+                        settled[i] = true;
+                    }
+                }
+
+                if (!settled[i] && w == windows.Length - 1)
+                {
+                    ranges[i] = (snapshot.To - TimeSpan.FromDays(1), snapshot.To);
+                    settled[i] = true;
+                }
+            }
+        }
+
+        var results = new IReadOnlyList<TelemetryEvent>[wanted.Length];
+        for (int i = 0; i < wanted.Length; i++)
+        {
+            results[i] = ranges[i] is { } r
+                ? await telemetry.GetEventsAsync(new EventQuery(TimeRange.Between(r.From, r.To), null, wanted[i].Kinds, wanted[i].Limit), ct).ConfigureAwait(false)
+                : [];
+        }
+
+        return results;
     }
 
     internal static async Task<List<object>> AuditAsync(TelemetrySystem telemetry, TimeRange range, string? kind, string? agent, string? text, CancellationToken ct)
@@ -75,9 +126,9 @@ internal static class DashboardQueries
             })];
     }
 
-    internal static async Task<object> AlertsAsync(TelemetrySystem telemetry, TimeRange range, CancellationToken ct)
+    internal static async Task<object> AlertsAsync(TelemetrySystem telemetry, CancellationToken ct)
     {
-        var events = await telemetry.GetEventsAsync(new EventQuery(range, null, [TelemetryEventKind.AlertRaised, TelemetryEventKind.AlertCleared], 500), ct).ConfigureAwait(false);
+        var events = (await NewestAsync(telemetry, [([TelemetryEventKind.AlertRaised, TelemetryEventKind.AlertCleared], 200)], ct).ConfigureAwait(false))[0];
         var latest = new Dictionary<(string?, string?), TelemetryEvent>();
         foreach (var e in events)
         {
