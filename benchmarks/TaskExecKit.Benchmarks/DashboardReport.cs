@@ -32,8 +32,8 @@ internal static class DashboardReport
             await Measure(runs, "agents page: one agent's minutes, last hour (GetMetricsAsync)", () => telemetry.GetMetricsAsync(hour, "agent-07").AsTask());
             await Measure(runs, "agents page: all agents, last hour (GetMetricsAsync)", () => telemetry.GetMetricsAsync(hour).AsTask());
             await Measure(runs, "agents page: whole page (1 + 12 agents' minutes)", () => DashboardQueries.AgentsAsync(telemetry, hour, CancellationToken.None));
-            await Measure(runs, "loop page: decisions, limits, kills (last 24 h)", () => DashboardQueries.LoopHistoryAsync(telemetry, CancellationToken.None));
-            await Measure(runs, "alerts page (last 24 h)", () => DashboardQueries.AlertsAsync(telemetry, CancellationToken.None));
+            await Measure(Math.Max(10, runs / 10), "loop page: decisions, limits, kills (last 24 h)", () => DashboardQueries.LoopHistoryAsync(telemetry, CancellationToken.None));
+            await Measure(Math.Max(10, runs / 10), "alerts page (last 24 h)", () => DashboardQueries.AlertsAsync(telemetry, CancellationToken.None));
             await Measure(Math.Max(10, runs / 10), "audit page: newest 500 of the last 24 h", () => DashboardQueries.AuditAsync(telemetry, day, null, null, null, CancellationToken.None));
         }
         finally
@@ -80,7 +80,7 @@ internal static class DashboardReport
 
     private static async Task Measure<T>(int runs, string name, Func<Task<T>> query)
     {
-        for (int i = 0; i < Math.Min(50, runs); i++)
+        for (int i = 0; i < Math.Min(20, runs); i++)
         {
             await query();
         }

@@ -83,7 +83,7 @@ internal static class DashboardEndpoints
             var (engaged, reason) = state.Control.KillSwitch();
             var telemetry = await state.Telemetry.GetAsync(ct).ConfigureAwait(false);
             var engine = await state.Engine.StatusAsync(ct).ConfigureAwait(false);
-            var history = telemetry is null ? null : await DashboardQueries.LoopHistoryAsync(telemetry, ct).ConfigureAwait(false);
+            var history = telemetry is null ? null : await state.Telemetry.SharedAsync("loop", hub.Version, () => DashboardQueries.LoopHistoryAsync(telemetry, CancellationToken.None)).ConfigureAwait(false);
             return Results.Json(new { killSwitch = new { engaged, reason }, engineAvailable = LoopEngine.IsAvailable, engine, history });
         });
 
@@ -114,7 +114,7 @@ internal static class DashboardEndpoints
 
         api.MapGet("/alerts", async (CancellationToken ct) =>
             await state.Telemetry.GetAsync(ct).ConfigureAwait(false) is { } telemetry
-                ? Results.Json(await DashboardQueries.AlertsAsync(telemetry, ct).ConfigureAwait(false))
+                ? Results.Json(await state.Telemetry.SharedAsync("alerts", hub.Version, () => DashboardQueries.AlertsAsync(telemetry, CancellationToken.None)).ConfigureAwait(false))
                 : Results.Json(new { active = Array.Empty<object>(), events = Array.Empty<object>() }));
 
         // Control: POST only, the token in a header (a cookie is never enough), same origin; each is audited.

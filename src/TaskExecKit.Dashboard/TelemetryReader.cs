@@ -12,10 +12,28 @@ internal sealed class TelemetryReader : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DashboardState _state;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, Task<object> Value)> _shared = new(StringComparer.Ordinal);
     private TelemetrySystem? _own;
     private (string Key, AuditVerification? Result, string? Error)? _verification;
 
     internal TelemetryReader(DashboardState state) => _state = state;
+
+    /// <summary>
+    /// Shares one answer among every page that asks while nothing changed (<paramref name="version"/> is the change
+    /// hub's): the lists read by kind can be slow on a big store (see docs/benchmarks.md), and every open page asks
+    /// again on each change.
+    /// </summary>
+    internal Task<object> SharedAsync(string key, long version, Func<Task<object>> compute)
+    {
+        if (_shared.TryGetValue(key, out var entry) && entry.Version == version && !entry.Value.IsFaulted && !entry.Value.IsCanceled)
+        {
+            return entry.Value;
+        }
+
+        var value = compute();
+        _shared[key] = (version, value);
+        return value;
+    }
 
     internal string TelemetryPath => Path.Combine(_state.RuntimeDirectory, "database", "telemetry.db");
 
