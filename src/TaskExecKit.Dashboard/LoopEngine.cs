@@ -101,7 +101,7 @@ internal sealed class LoopEngine(DashboardState state)
         {
             Kind = TelemetryEventKind.Decision,
             Name = $"approval {id} {(approved ? "approved" : "rejected")}",
-            Reason = "dashboard: " + (reason ?? by),
+            Reason = reason is null ? (approved ? "approved" : "rejected") + " from the dashboard" : "dashboard: " + reason,
             Detail = "decided by " + by,
         }, cancellationToken).ConfigureAwait(false);
         return Results.Json(new { approval = id, decision = approved ? "approved" : "rejected", audit });

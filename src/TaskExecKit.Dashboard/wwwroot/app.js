@@ -387,7 +387,7 @@
           el('div', { class: 'panel' }, el('h3', { text: 'History (last 24 h)' }),
             a.events.length === 0 ? el('p', { class: 'empty', text: 'No alerts raised or cleared. Thresholds are set in telemetry.toml.' }) :
               el('table', {}, el('tr', {}, ['time (UTC)', 'alert', 'state', 'agent', 'value', 'threshold', 'tasks'].map(x => el('th', { text: x }))),
-                a.events.map(x => el('tr', {}, el('td', { text: fmtTime(x.time) }), el('td', { text: x.alert }), el('td', {}, status(x.state === 'raised' ? 'failed' : 'ok')),
+                a.events.map(x => el('tr', {}, el('td', { text: fmtTime(x.time) }), el('td', { text: x.alert }), el('td', {}, el('span', { class: 'st ' + (x.state === 'raised' ? 'failed' : 'ok'), text: x.state })),
                   el('td', { text: x.agent || 'all' }), el('td', { class: 'num', text: fmtNum(x.value) }), el('td', { text: x.threshold || '' }), el('td', { class: 'num', text: x.measured }))))));
       },
     }),
