@@ -17,9 +17,10 @@ internal static class MonitorCommand
 
     internal static Command Create()
     {
-        var command = new Command("monitor", "Read the metrics and the audit trail recorded under a runtime directory.");
+        var command = new Command("monitor", "Read the metrics and the audit trail recorded under a runtime directory, or serve them as a live web dashboard.");
         command.Subcommands.Add(CreateMetrics());
         command.Subcommands.Add(CreateAudit());
+        command.Subcommands.Add(DashboardCommand.Create());
         return command;
     }
 

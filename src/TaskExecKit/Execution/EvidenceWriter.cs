@@ -137,6 +137,13 @@ internal sealed class EvidenceWriter
             json.WriteString("queue", task.Queue);
             json.WriteString("layer", task.Layer);
             json.WriteString("agent", result?.Agent ?? run.Agents[i]);
+            json.WriteStartArray("needs");
+            foreach (string need in task.Needs)
+            {
+                json.WriteStringValue(need);
+            }
+
+            json.WriteEndArray();
             json.WriteString("status", result is null ? "pending" : StatusWord(result.Status));
             if (result is not null)
             {
