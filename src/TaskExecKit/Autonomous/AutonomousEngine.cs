@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Hosting;
 using TaskExecKit.Autonomous;
 using TaskExecKit.Configuration;
 using TaskExecKit.Telemetry;
@@ -16,8 +17,10 @@ namespace TaskExecKit;
 /// Safety does not depend on the phases: the limits (copied from <c>autonomous.toml</c> and never raised), the
 /// envelope (<c>safety.toml [grants]</c>, never widened), the kill switch and the stop checks before every effect
 /// are the engine's own and run whatever phases a host plugs in. See docs/autonomous.md.
+/// As an <see cref="IHostedService"/> (registered by <c>AddAutonomousEngine</c>) it starts with the host and stops
+/// gracefully when the host stops, at once when the host's shutdown time runs out.
 /// </remarks>
-public sealed class AutonomousEngine : IAsyncDisposable
+public sealed class AutonomousEngine : IAsyncDisposable, IHostedService
 {
     private const string AgentId = "autonomous";
     private const int ScoresKept = 50;
@@ -126,6 +129,7 @@ public sealed class AutonomousEngine : IAsyncDisposable
                 Envelope = new Envelope(_config, Path.GetFullPath(_options.WorkingDirectory ?? Directory.GetCurrentDirectory())),
                 WorkingDirectory = Path.GetFullPath(_options.WorkingDirectory ?? Directory.GetCurrentDirectory()),
                 RunsDirectory = Path.GetFullPath(_options.RunsDirectory ?? _config.Core.RunsDirectory, _options.WorkingDirectory ?? Directory.GetCurrentDirectory()),
+                Agents = _options.Agents ?? Agents.AgentRegistry.CreateDefault(),
             };
             _phases = CreatePhases(_services, _ledger);
             _checkpoints = new CheckpointStore(_files);
@@ -183,6 +187,38 @@ public sealed class AutonomousEngine : IAsyncDisposable
         await Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Starts the loop with the host (<see cref="StartHootlLoopAsync"/>); the host's start token guards only the start, not the loop's life.</summary>
+    /// <param name="cancellationToken">Cancelled when the host gives up starting.</param>
+    /// <returns>A task that completes when the loop runs.</returns>
+    Task IHostedService.StartAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return StartHootlLoopAsync(CancellationToken.None);
+    }
+
+    /// <summary>Stops the loop gracefully with the host; when the host's shutdown token fires first, stops it at once and waits for the end.</summary>
+    /// <param name="cancellationToken">The host's shutdown timeout.</param>
+    /// <returns>A task that completes when the loop has ended.</returns>
+    async Task IHostedService.StopAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _started) == 0)
+        {
+            return;
+        }
+
+        RequestStop("the host is stopping (graceful)", graceful: true, kill: false);
+        try
+        {
+            await Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown time is up: no new effect, running work cancelled, child processes killed.
+            RequestStop("the host's shutdown time is up (immediate)", graceful: false, kill: false);
+            await Completion.ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// The kill switch as an API call: records it, starts no new effect and cancels running work at once. Does not wait;
     /// await <see cref="Completion"/> for the end.
@@ -235,7 +271,7 @@ public sealed class AutonomousEngine : IAsyncDisposable
             new DefaultDecidePhase(services, _options.ChatClient),
             new DefaultPlanPhase(services),
             new DefaultAmplifyPhase(services, ledger),
-            new ExecutorRunPhase(services),
+            new CeccaRunPhase(services, ledger),
             new DefaultScorePhase(),
             new DefaultObservePhase(services));
         phases.Verifiers.Add(new RulesVerifier(services));
@@ -765,6 +801,29 @@ public sealed class AutonomousEngine : IAsyncDisposable
             if (iteration.Outcome is { } outcome)
             {
                 json.WriteString("outcome", string.Create(CultureInfo.InvariantCulture, $"{outcome.TasksSucceeded}/{outcome.TasksRun} succeeded, {outcome.TasksFailed} failed"));
+                if (outcome.Commanders.Count > 0)
+                {
+                    // Which commanders of the CECCA ran the plan, with their share and spending (their split and delegation decisions are recorded beside this one).
+                    json.WriteStartArray("commanders");
+                    foreach (var commander in outcome.Commanders)
+                    {
+                        json.WriteStartObject();
+                        json.WriteString("commander", commander.Name);
+                        json.WriteNumber("assigned", commander.Assigned);
+                        json.WriteNumber("succeeded", commander.Succeeded);
+                        json.WriteNumber("failed", commander.Failed);
+                        json.WriteString("budget", commander.Budget.ToString());
+                        json.WriteNumber("tokens", commander.Usage.Tokens);
+                        if (commander.ExhaustedReason is { } exhausted)
+                        {
+                            json.WriteString("exhausted", exhausted);
+                        }
+
+                        json.WriteEndObject();
+                    }
+
+                    json.WriteEndArray();
+                }
             }
 
             if (iteration.Score is { } score)

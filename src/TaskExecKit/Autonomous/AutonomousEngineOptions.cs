@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using TaskExecKit.Agents;
 using TaskExecKit.Planning;
 using TaskExecKit.Telemetry;
 
@@ -21,6 +22,14 @@ public sealed class AutonomousEngineOptions
 
     /// <summary>Gets or sets where run evidence goes. Defaults to <c>core.runs_dir</c>.</summary>
     public string? RunsDirectory { get; set; }
+
+    /// <summary>
+    /// Gets or sets the agents plans may name: the catalog RUN's CECCA takes its commanders' stacks from (the default
+    /// hierarchy gives every commander all of them; <c>hierarchy.toml</c> names them) and the dry-run verifier checks
+    /// against. Defaults to <see cref="AgentRegistry.CreateDefault"/> (<c>noop</c>, <c>shell</c>), as a plain executor has;
+    /// through DI, the container's <see cref="AgentRegistry"/> when there is one.
+    /// </summary>
+    public AgentRegistry? Agents { get; set; }
 
     /// <summary>Gets or sets the clock. Defaults to the system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -69,7 +69,7 @@ public interface IPlanVerifier
     ValueTask<GateVerdict> VerifyAsync(AutonomousIteration iteration, CancellationToken cancellationToken);
 }
 
-/// <summary>RUN: executes the plan. The default runs it through a <see cref="Execution.TaskExecutor"/>.</summary>
+/// <summary>RUN: executes the plan. The default runs it through the CECCA hierarchy (<see cref="Hierarchy.Cecca"/>) over one <see cref="Execution.TaskExecutor"/>.</summary>
 public interface IRunPhase
 {
     /// <summary>Runs the plan.</summary>
@@ -240,6 +240,9 @@ public sealed record IterationOutcome(int TasksRun, int TasksSucceeded, int Task
 
     /// <summary>Gets, for each started task in finish order, whether it failed (for <c>max_consecutive_failures</c>); null when unknown.</summary>
     internal IReadOnlyList<bool>? FailureSequence { get; init; }
+
+    /// <summary>Gets the commanders of the CECCA that ran the plan, with their budgets and what they did (empty when RUN used no hierarchy); the decision record lists them.</summary>
+    public IReadOnlyList<Hierarchy.CommanderReport> Commanders { get; init; } = [];
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using TaskExecKit.Agents;
 using TaskExecKit.Autonomous;
 using TaskExecKit.Configuration;
 using TaskExecKit.Telemetry;
@@ -9,10 +10,10 @@ namespace TaskExecKit;
 public static class AutonomousTaskExecKitBuilderExtensions
 {
     /// <summary>
-    /// Registers a singleton <see cref="AutonomousEngine"/> that records into the container's <see cref="TelemetrySystem"/>
-    /// and uses its <see cref="TimeProvider"/>. A host starts it from its hosted service (see docs/autonomous.md:
-    /// <c>StartAsync</c> calls <see cref="AutonomousEngine.StartHootlLoopAsync"/>, <c>StopAsync</c> calls
-    /// <see cref="AutonomousEngine.StopAsync"/>); the container disposes it.
+    /// Registers a singleton <see cref="AutonomousEngine"/> that records into the container's <see cref="TelemetrySystem"/>,
+    /// uses its <see cref="TimeProvider"/> and its <see cref="AgentRegistry"/> (when there are), and registers the same
+    /// instance as an <see cref="Microsoft.Extensions.Hosting.IHostedService"/>: a generic host starts the loop with the
+    /// application and stops it gracefully at shutdown (at once when the shutdown time runs out). The container disposes it.
     /// </summary>
     /// <param name="builder">The TaskExecKit builder.</param>
     /// <param name="config">The configuration.</param>
@@ -28,10 +29,12 @@ public static class AutonomousTaskExecKitBuilderExtensions
             {
                 Telemetry = sp.GetService<TelemetrySystem>(),
                 TimeProvider = sp.GetService<TimeProvider>() ?? TimeProvider.System,
+                Agents = sp.GetService<AgentRegistry>(),
             };
             configure?.Invoke(options);
             return new AutonomousEngine(config, options);
         });
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<AutonomousEngine>());
         return builder;
     }
 }

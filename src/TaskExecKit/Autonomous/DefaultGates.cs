@@ -134,6 +134,7 @@ internal sealed class DryRunVerifier(AutonomousServices services) : IPlanVerifie
         var plan = iteration.Plan!;
         var executor = TaskExecutor.Builder()
             .Configure(services.Config)
+            .Agents(services.Agents)
             .DryRun()
             .RunsDirectory(null)
             .WorkingDirectory(services.WorkingDirectory)

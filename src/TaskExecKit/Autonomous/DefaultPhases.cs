@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.AI;
 using TaskExecKit.AI;
+using TaskExecKit.Agents;
 using TaskExecKit.Effects;
 using TaskExecKit.Execution;
+using TaskExecKit.Hierarchy;
 using TaskExecKit.Planning;
 using TaskExecKit.Telemetry;
 
@@ -27,6 +29,9 @@ internal sealed class AutonomousServices
     internal required string WorkingDirectory { get; init; }
 
     internal required string RunsDirectory { get; init; }
+
+    /// <summary>The agent catalog RUN's commanders take their stacks from (and the dry-run verifier checks against).</summary>
+    internal required AgentRegistry Agents { get; init; }
 
     /// <summary>OBSERVE's notes for the next SENSE (most recent last, at most 5).</summary>
     internal Queue<string> Memory { get; } = new();
@@ -173,9 +178,35 @@ internal sealed class DefaultAmplifyPhase(AutonomousServices services, LimitLedg
     }
 }
 
-/// <summary>RUN: the plan through the existing <see cref="TaskExecutor"/> under the configured grants (the CECCA hierarchy replaces this at merge).</summary>
-internal sealed class ExecutorRunPhase(AutonomousServices services) : IRunPhase
+/// <summary>
+/// RUN: the plan through the CECCA hierarchy (seed §4.1 "RUN (the CECCA hierarchy over the executor)"). The CECCA comes
+/// from the configuration folder's <c>hierarchy.toml</c> when it has one, else a default one: a commander per plan queue
+/// (split by queue), each with the whole agent catalog, sharing the CECCA's budget, failures escalated to the engine.
+/// AMPLIFY's allocation is the CECCA's budget (tokens, wall time, concurrency; and the cost the limits leave), never more
+/// than the limits leave, so the engine's limits hold inside the hierarchy too. The tasks run on one executor under
+/// <c>safety.toml</c>'s grants, with the engine's telemetry (which records the CECCA's decisions).
+/// </summary>
+internal sealed partial class CeccaRunPhase : IRunPhase
 {
+    private const string DefaultName = "cecca";
+
+    private readonly AutonomousServices _services;
+    private readonly LimitLedger _ledger;
+
+    internal CeccaRunPhase(AutonomousServices services, LimitLedger ledger)
+    {
+        _services = services;
+        _ledger = ledger;
+        if (services.Config.HierarchyFile is { } file)
+        {
+            // A broken hierarchy.toml fails the start (file, line, key), not every iteration.
+            Configured = Cecca.Builder().Configure(file, services.Agents).Build();
+        }
+    }
+
+    /// <summary>Gets the CECCA as <c>hierarchy.toml</c> describes it (its own budget), or null when RUN builds the default one.</summary>
+    internal Cecca? Configured { get; }
+
     public async ValueTask<IterationOutcome> RunAsync(AutonomousIteration iteration, CancellationToken cancellationToken)
     {
         if (iteration.Plan is not { } plan)
@@ -183,20 +214,103 @@ internal sealed class ExecutorRunPhase(AutonomousServices services) : IRunPhase
             return IterationOutcome.Nothing;
         }
 
-        var executor = TaskExecutor.Builder()
-            .Configure(services.Config)
-            .MaxWorkers(iteration.Allocation?.MaxWorkers ?? 1)
-            .WorkingDirectory(services.WorkingDirectory)
-            .RunsDirectory(services.RunsDirectory)
-            .TimeProvider(services.Time)
-            .Telemetry(services.Telemetry)
-            .Build();
-        await using (executor.ConfigureAwait(false))
+        var budget = BudgetFor(iteration);
+        var cecca = Build(plan, budget);
+        iteration.Notes.Add($"run: CECCA '{cecca.Name}' ({(Configured is null ? "default: one commander per queue" : "hierarchy.toml")}), budget {budget}, commanders {string.Join(", ", cecca.Commanders.Select(c => $"{c.Name} [{c.Budget}]"))}");
+        CeccaResult result = await cecca.RunAsync(plan, iteration.Goal, cancellationToken).ConfigureAwait(false);
+        if (result.Usage.Tokens > 0 || result.Usage.Cost > 0)
         {
-            RunResult result = await executor.RunAsync(plan, cancellationToken).ConfigureAwait(false);
-            return Outcome(result);
+            // What the tasks' model calls spent counts toward max_tokens / max_cost like DECIDE's calls.
+            iteration.ReportModelUsage(result.Usage.Tokens, result.Usage.Cost > 0 ? result.Usage.Cost : null);
         }
+
+        if (result.StopReason is { } stopped)
+        {
+            iteration.Notes.Add("run: the CECCA stopped: " + stopped);
+        }
+
+        return Outcome(result.Run) with { Commanders = result.Commanders };
     }
+
+    /// <summary>AMPLIFY's allocation, capped by what the limits leave now (a host's AMPLIFY cannot hand out more than that).</summary>
+    internal Budget BudgetFor(AutonomousIteration iteration)
+    {
+        var allocation = iteration.Allocation;
+        long tokens = Math.Min(allocation?.TokenBudget ?? long.MaxValue, _ledger.RemainingTokens);
+        var left = _ledger.RemainingWallTime;
+        TimeSpan wall = allocation is { TimeBudget: var t } && t < left ? t : left;
+        int workers = Math.Clamp(allocation?.MaxWorkers ?? 1, 1, TaskExecutorBuilder.MaxWorkersLimit);
+        return new Budget(MaxTokens: Math.Max(0, tokens), MaxCost: _ledger.RemainingCost, MaxWallTime: wall < TimeSpan.Zero ? TimeSpan.Zero : wall, MaxConcurrency: workers);
+    }
+
+    private Cecca Build(Plan plan, Budget budget)
+    {
+        var services = _services;
+        var builder = Cecca.Builder();
+        if (services.Config.HierarchyFile is { } file && Configured is { } configured)
+        {
+            builder.Configure(file, services.Agents).Budget(Tighter(configured.Budget, budget)).FitSharesToBudget();
+        }
+        else
+        {
+            builder.Name(DefaultName).SplitBy(CeccaSplit.Queue).OnFailure(static _ => FailureAction.Escalate).Budget(budget);
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var queues = plan.Queues.Select(q => q.Name).Distinct(StringComparer.Ordinal).ToList();
+            if (queues.Count == 0)
+            {
+                queues.Add("main");
+            }
+
+            foreach (string queue in queues)
+            {
+                // Every commander gets the whole catalog and shares the CECCA's budget (an explicit open share):
+                // the plain executor's behaviour, with the engine's allocation as the one bound.
+                builder.Commander(CommanderName(queue, names), c => c.Queues(queue).Agents(services.Agents).Budget(Budget.Unlimited));
+            }
+        }
+
+        return builder
+            .Telemetry(services.Telemetry)
+            .TimeProvider(services.Time)
+            .Executor(x => x
+                .Configure(services.Config)
+                .WorkingDirectory(services.WorkingDirectory)
+                .RunsDirectory(services.RunsDirectory)
+                .TimeProvider(services.Time))
+            .Build();
+    }
+
+    /// <summary>The tighter of two budgets, limit by limit (null: no limit).</summary>
+    internal static Budget Tighter(Budget a, Budget b)
+    {
+        static T? Min<T>(T? x, T? y)
+            where T : struct, IComparable<T>
+            => x is { } l && y is { } r ? (l.CompareTo(r) <= 0 ? l : r) : x ?? y;
+
+        return new Budget(Min(a.MaxTokens, b.MaxTokens), Min(a.MaxCost, b.MaxCost), Min(a.MaxWallTime, b.MaxWallTime), Min(a.MaxTasks, b.MaxTasks), Min(a.MaxConcurrency, b.MaxConcurrency));
+    }
+
+    /// <summary>A commander name from a queue heading: letters, digits, '-' and '_', at most 64, unique.</summary>
+    private static string CommanderName(string queue, HashSet<string> taken)
+    {
+        string name = NotName().Replace(queue.Trim(), "-").Trim('-');
+        if (name.Length == 0)
+        {
+            name = "queue";
+        }
+
+        name = name.Length > 60 ? name[..60] : name;
+        string unique = name;
+        for (int i = 2; !taken.Add(unique); i++)
+        {
+            unique = string.Create(CultureInfo.InvariantCulture, $"{name}-{i}");
+        }
+
+        return unique;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("[^A-Za-z0-9_-]+")]
+    private static partial System.Text.RegularExpressions.Regex NotName();
 
     internal static IterationOutcome Outcome(RunResult result)
     {

@@ -98,6 +98,17 @@ internal sealed class LimitLedger
         }
     }
 
+    internal decimal RemainingCost
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Math.Max(0, MaxCost - Cost);
+            }
+        }
+    }
+
     internal TimeSpan Elapsed => _time.GetUtcNow() - StartedAt;
 
     internal TimeSpan RemainingWallTime => MaxWallTime - Elapsed is { } left && left > TimeSpan.Zero ? left : TimeSpan.Zero;

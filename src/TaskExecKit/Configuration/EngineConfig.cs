@@ -53,12 +53,19 @@ public sealed class EngineConfig
     public IReadOnlyList<string> Sources { get; internal set; } = [];
 
     /// <summary>
+    /// Gets the full path of the folder's <c>hierarchy.toml</c> (the CECCA hierarchy, read by
+    /// <c>CeccaBuilder.Configure</c> with an agent catalog; the autonomous engine's RUN phase uses it),
+    /// or <see langword="null"/> when the folder has none.
+    /// </summary>
+    public string? HierarchyFile { get; internal set; }
+
+    /// <summary>
     /// Loads configuration from a folder or a single file, then applies the environment file and
     /// environment variables.
     /// </summary>
     /// <param name="path">
     /// A configuration folder holding any of <c>core.toml</c>, <c>autonomous.toml</c>, <c>ai.toml</c>,
-    /// <c>telemetry.toml</c>, <c>safety.toml</c>, <c>agents/*.toml</c> and <c>environments/*.toml</c>
+    /// <c>telemetry.toml</c>, <c>safety.toml</c>, <c>hierarchy.toml</c> (recorded in <see cref="HierarchyFile"/>), <c>agents/*.toml</c> and <c>environments/*.toml</c>
     /// (missing files keep their defaults); or a single TOML file with <c>[core]</c>, <c>[ai]</c>,
     /// <c>[agents.&lt;name&gt;]</c>, ... tables. A single file named like a section file
     /// (for example <c>core.toml</c>) holds that section's keys at the top level.

@@ -15,6 +15,9 @@ internal sealed class EngineConfigLoader(EngineConfigLoadOptions options)
     /// <summary>The section files of a configuration folder, in the order they are applied.</summary>
     private static readonly string[] SectionFiles = ["core.toml", "autonomous.toml", "ai.toml", "telemetry.toml", "safety.toml"];
 
+    /// <summary>The CECCA hierarchy of a configuration folder: recorded, read by the hierarchy itself (it needs the agent catalog).</summary>
+    private const string HierarchyFile = "hierarchy.toml";
+
     private readonly ProblemList _problems = new();
     private readonly LoadState _state = new();
     private readonly List<string> _sources = [];
@@ -87,9 +90,13 @@ internal sealed class EngineConfigLoader(EngineConfigLoadOptions options)
         foreach (var file in files.Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(file);
-            if (!SectionFiles.Contains(name, StringComparer.OrdinalIgnoreCase))
+            if (string.Equals(name, HierarchyFile, StringComparison.OrdinalIgnoreCase))
             {
-                _problems.AddFile(file, $"unknown configuration file '{name}'; known files: {string.Join(", ", SectionFiles)}, agents/<name>.toml and environments/<name>.toml");
+                _state.Config.HierarchyFile = Path.GetFullPath(file);
+            }
+            else if (!SectionFiles.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                _problems.AddFile(file, $"unknown configuration file '{name}'; known files: {string.Join(", ", SectionFiles)}, {HierarchyFile}, agents/<name>.toml and environments/<name>.toml");
             }
         }
 
@@ -112,6 +119,11 @@ internal sealed class EngineConfigLoader(EngineConfigLoadOptions options)
                     }
                 }
             }
+        }
+
+        if (_state.Config.HierarchyFile is { } hierarchy)
+        {
+            _sources.Add(hierarchy);
         }
     }
 

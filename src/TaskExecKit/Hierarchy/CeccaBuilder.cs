@@ -28,6 +28,7 @@ public sealed partial class CeccaBuilder
     private TelemetrySystem? _telemetry;
     private Action<TaskExecutorBuilder>? _configureExecutor;
     private TimeProvider _time = System.TimeProvider.System;
+    private bool _fitShares;
 
     internal CeccaBuilder()
     {
@@ -163,6 +164,18 @@ public sealed partial class CeccaBuilder
         return this;
     }
 
+    /// <summary>
+    /// Makes <see cref="Build"/> fit the commanders' explicit shares into the CECCA's budget instead of rejecting
+    /// the ones that do not fit (each limit is cut to what is left to allocate), and lets a weighted commander
+    /// whose concurrency share is zero share the CECCA's running slots. For a host that imposes an outer budget
+    /// (the autonomous engine's limits) on a <c>hierarchy.toml</c> written for a larger one.
+    /// </summary>
+    internal CeccaBuilder FitSharesToBudget()
+    {
+        _fitShares = true;
+        return this;
+    }
+
     /// <summary>Checks the settings, splits the budget among the commanders and creates the CECCA.</summary>
     /// <returns>The CECCA.</returns>
     /// <exception cref="ArgumentException">A setting is wrong; the message names it (a commander, a delegation target, a budget share).</exception>
@@ -220,23 +233,28 @@ public sealed partial class CeccaBuilder
         var explicitOnes = commanders.Where(c => c.ExplicitBudget is not null).ToList();
         foreach (var c in explicitOnes)
         {
-            probe.CreateChild(c.Name, c.ExplicitBudget!);
+            if (_fitShares)
+            {
+                c.Budget = Fit(c.ExplicitBudget!, explicitOnes.TakeWhile(o => o != c).Select(o => o.Budget).ToList());
+            }
+
+            probe.CreateChild(c.Name, c.Budget);
         }
 
         var weighted = commanders.Where(c => c.ExplicitBudget is null).ToList();
         if (weighted.Count > 0)
         {
             var rest = new Budget(
-                _budget.MaxTokens - explicitOnes.Sum(c => c.ExplicitBudget!.MaxTokens ?? 0),
-                _budget.MaxCost - explicitOnes.Sum(c => c.ExplicitBudget!.MaxCost ?? 0),
+                _budget.MaxTokens - explicitOnes.Sum(c => c.Budget.MaxTokens ?? 0),
+                _budget.MaxCost - explicitOnes.Sum(c => c.Budget.MaxCost ?? 0),
                 _budget.MaxWallTime,
-                _budget.MaxTasks - explicitOnes.Sum(c => c.ExplicitBudget!.MaxTasks ?? 0),
-                _budget.MaxConcurrency - explicitOnes.Sum(c => c.ExplicitBudget!.MaxConcurrency ?? 0));
+                _budget.MaxTasks - explicitOnes.Sum(c => c.Budget.MaxTasks ?? 0),
+                _budget.MaxConcurrency - explicitOnes.Sum(c => c.Budget.MaxConcurrency ?? 0));
             var shares = rest.Split([.. weighted.Select(c => c.Weight)]);
             for (int i = 0; i < weighted.Count; i++)
             {
-                weighted[i].Budget = shares[i];
-                probe.CreateChild(weighted[i].Name, shares[i]);
+                weighted[i].Budget = _fitShares && shares[i].MaxConcurrency == 0 ? shares[i] with { MaxConcurrency = null } : shares[i];
+                probe.CreateChild(weighted[i].Name, weighted[i].Budget);
             }
         }
 
@@ -247,6 +265,20 @@ public sealed partial class CeccaBuilder
                 throw new ArgumentException($"Commander '{c.Name}' gets no running slot: the CECCA's MaxConcurrency {_budget.MaxConcurrency} is too small for its commanders and weights; raise it or give the commander a Budget with MaxConcurrency of at least 1.");
             }
         }
+    }
+
+    /// <summary>Cuts an explicit share to what the CECCA's budget has left after the shares before it (fit mode); a limit the share leaves open stays open (the CECCA's bounds it).</summary>
+    private Budget Fit(Budget share, List<Budget> before)
+    {
+        static long? Cut(long? wanted, long? whole, long used) => wanted is { } w && whole is { } all ? Math.Min(w, Math.Max(0, all - used)) : wanted;
+        decimal? cost = share.MaxCost is { } wantedCost && _budget.MaxCost is { } allCost ? Math.Min(wantedCost, Math.Max(0, allCost - before.Sum(b => b.MaxCost ?? 0))) : share.MaxCost;
+        int? slots = (int?)Cut(share.MaxConcurrency, _budget.MaxConcurrency, before.Sum(b => (long)(b.MaxConcurrency ?? 0)));
+        return new Budget(
+            Cut(share.MaxTokens, _budget.MaxTokens, before.Sum(b => b.MaxTokens ?? 0)),
+            cost,
+            share.MaxWallTime is { } wall && _budget.MaxWallTime is { } whole && wall > whole ? whole : share.MaxWallTime,
+            (int?)Cut(share.MaxTasks, _budget.MaxTasks, before.Sum(b => (long)(b.MaxTasks ?? 0))),
+            slots == 0 ? null : slots);
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
