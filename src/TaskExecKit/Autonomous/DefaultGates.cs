@@ -58,7 +58,7 @@ internal sealed class RulesVerifier(AutonomousServices services) : IPlanVerifier
     public ValueTask<GateVerdict> VerifyAsync(AutonomousIteration iteration, CancellationToken cancellationToken)
     {
         var plan = iteration.Plan!;
-        var check = plan.Validate();
+        var check = plan.Validate(services.Agents.CreateValidationOptions());
         if (!check.IsValid)
         {
             return ValueTask.FromResult(GateVerdict.Block("plan does not validate: " + AutonomousServices.Truncate(check.ToString(), 300)));

@@ -157,7 +157,7 @@ internal sealed class DefaultPlanPhase(AutonomousServices services) : IPlanPhase
         }
 
         Plan plan = builder.Build();
-        var check = plan.Validate();
+        var check = plan.Validate(services.Agents.CreateValidationOptions());
         if (!check.IsValid)
         {
             throw new AutonomousException("the proposed plan does not validate: " + AutonomousServices.Truncate(check.ToString(), 500));
@@ -247,9 +247,9 @@ internal sealed partial class CeccaRunPhase : IRunPhase
     {
         var services = _services;
         var builder = Cecca.Builder();
-        if (services.Config.HierarchyFile is { } file && Configured is { } configured)
+        if (services.Config.HierarchyFile is { } file && Configured is not null)
         {
-            builder.Configure(file, services.Agents).Budget(Tighter(configured.Budget, budget)).FitSharesToBudget();
+            builder.Configure(file, services.Agents).FitInto(budget);
         }
         else
         {
@@ -278,16 +278,6 @@ internal sealed partial class CeccaRunPhase : IRunPhase
                 .RunsDirectory(services.RunsDirectory)
                 .TimeProvider(services.Time))
             .Build();
-    }
-
-    /// <summary>The tighter of two budgets, limit by limit (null: no limit).</summary>
-    internal static Budget Tighter(Budget a, Budget b)
-    {
-        static T? Min<T>(T? x, T? y)
-            where T : struct, IComparable<T>
-            => x is { } l && y is { } r ? (l.CompareTo(r) <= 0 ? l : r) : x ?? y;
-
-        return new Budget(Min(a.MaxTokens, b.MaxTokens), Min(a.MaxCost, b.MaxCost), Min(a.MaxWallTime, b.MaxWallTime), Min(a.MaxTasks, b.MaxTasks), Min(a.MaxConcurrency, b.MaxConcurrency));
     }
 
     /// <summary>A commander name from a queue heading: letters, digits, '-' and '_', at most 64, unique.</summary>

@@ -28,7 +28,7 @@ public sealed partial class CeccaBuilder
     private TelemetrySystem? _telemetry;
     private Action<TaskExecutorBuilder>? _configureExecutor;
     private TimeProvider _time = System.TimeProvider.System;
-    private bool _fitShares;
+    private Budget? _outer;
 
     internal CeccaBuilder()
     {
@@ -165,14 +165,17 @@ public sealed partial class CeccaBuilder
     }
 
     /// <summary>
-    /// Makes <see cref="Build"/> fit the commanders' explicit shares into the CECCA's budget instead of rejecting
-    /// the ones that do not fit (each limit is cut to what is left to allocate), and lets a weighted commander
-    /// whose concurrency share is zero share the CECCA's running slots. For a host that imposes an outer budget
-    /// (the autonomous engine's limits) on a <c>hierarchy.toml</c> written for a larger one.
+    /// Runs the CECCA inside an outer budget (the autonomous engine's allocation) instead of rejecting a
+    /// <c>hierarchy.toml</c> written for a larger one: at <see cref="Build"/> the CECCA's budget becomes the tighter
+    /// of its own and <paramref name="outer"/>, limit by limit, and each explicit commander share is scaled down in
+    /// the same proportion (so the commanders keep their proportions); a share scaled to no running slot, or a
+    /// weighted one split to none, shares the CECCA's slots. Nothing can then exceed <paramref name="outer"/>.
     /// </summary>
-    internal CeccaBuilder FitSharesToBudget()
+    /// <param name="outer">The outer budget.</param>
+    /// <returns>This builder.</returns>
+    internal CeccaBuilder FitInto(Budget outer)
     {
-        _fitShares = true;
+        _outer = outer;
         return this;
     }
 
@@ -222,22 +225,23 @@ public sealed partial class CeccaBuilder
             }
         }
 
-        AssignShares(commanders);
-        return new Cecca(new CeccaOptions(_name, _budget, commanders, _split, _strategy, _onFailure, _replanner, _maxDepth, _telemetry, _configureExecutor, _time));
+        var budget = _budget;
+        if (_outer is { } outer)
+        {
+            budget = Fit(commanders, outer);
+        }
+
+        AssignShares(commanders, budget);
+        return new Cecca(new CeccaOptions(_name, budget, commanders, _split, _strategy, _onFailure, _replanner, _maxDepth, _telemetry, _configureExecutor, _time));
     }
 
     /// <summary>Explicit shares first (they must fit), then the rest split by weight among the others; every commander gets at least one running slot.</summary>
-    private void AssignShares(List<ChiefCommander> commanders)
+    private void AssignShares(List<ChiefCommander> commanders, Budget budget)
     {
-        var probe = new BudgetLedger(_name, _budget, _time);
+        var probe = new BudgetLedger(_name, budget, _time);
         var explicitOnes = commanders.Where(c => c.ExplicitBudget is not null).ToList();
         foreach (var c in explicitOnes)
         {
-            if (_fitShares)
-            {
-                c.Budget = Fit(c.ExplicitBudget!, explicitOnes.TakeWhile(o => o != c).Select(o => o.Budget).ToList());
-            }
-
             probe.CreateChild(c.Name, c.Budget);
         }
 
@@ -245,15 +249,15 @@ public sealed partial class CeccaBuilder
         if (weighted.Count > 0)
         {
             var rest = new Budget(
-                _budget.MaxTokens - explicitOnes.Sum(c => c.Budget.MaxTokens ?? 0),
-                _budget.MaxCost - explicitOnes.Sum(c => c.Budget.MaxCost ?? 0),
-                _budget.MaxWallTime,
-                _budget.MaxTasks - explicitOnes.Sum(c => c.Budget.MaxTasks ?? 0),
-                _budget.MaxConcurrency - explicitOnes.Sum(c => c.Budget.MaxConcurrency ?? 0));
+                budget.MaxTokens - explicitOnes.Sum(c => c.Budget.MaxTokens ?? 0),
+                budget.MaxCost - explicitOnes.Sum(c => c.Budget.MaxCost ?? 0),
+                budget.MaxWallTime,
+                budget.MaxTasks - explicitOnes.Sum(c => c.Budget.MaxTasks ?? 0),
+                budget.MaxConcurrency - explicitOnes.Sum(c => c.Budget.MaxConcurrency ?? 0));
             var shares = rest.Split([.. weighted.Select(c => c.Weight)]);
             for (int i = 0; i < weighted.Count; i++)
             {
-                weighted[i].Budget = _fitShares && shares[i].MaxConcurrency == 0 ? shares[i] with { MaxConcurrency = null } : shares[i];
+                weighted[i].Budget = _outer is not null && shares[i].MaxConcurrency == 0 ? shares[i] with { MaxConcurrency = null } : shares[i];
                 probe.CreateChild(weighted[i].Name, weighted[i].Budget);
             }
         }
@@ -262,23 +266,48 @@ public sealed partial class CeccaBuilder
         {
             if (c.Budget.MaxConcurrency == 0)
             {
-                throw new ArgumentException($"Commander '{c.Name}' gets no running slot: the CECCA's MaxConcurrency {_budget.MaxConcurrency} is too small for its commanders and weights; raise it or give the commander a Budget with MaxConcurrency of at least 1.");
+                throw new ArgumentException($"Commander '{c.Name}' gets no running slot: the CECCA's MaxConcurrency {budget.MaxConcurrency} is too small for its commanders and weights; raise it or give the commander a Budget with MaxConcurrency of at least 1.");
             }
         }
     }
 
-    /// <summary>Cuts an explicit share to what the CECCA's budget has left after the shares before it (fit mode); a limit the share leaves open stays open (the CECCA's bounds it).</summary>
-    private Budget Fit(Budget share, List<Budget> before)
+    /// <summary>
+    /// Fit mode (<see cref="FitInto"/>): the tighter budget, and every explicit share scaled by, per limit, the tighter
+    /// budget's value over the configured one (or over the explicit shares' sum when the configuration sets none).
+    /// </summary>
+    private Budget Fit(List<ChiefCommander> commanders, Budget outer)
     {
-        static long? Cut(long? wanted, long? whole, long used) => wanted is { } w && whole is { } all ? Math.Min(w, Math.Max(0, all - used)) : wanted;
-        decimal? cost = share.MaxCost is { } wantedCost && _budget.MaxCost is { } allCost ? Math.Min(wantedCost, Math.Max(0, allCost - before.Sum(b => b.MaxCost ?? 0))) : share.MaxCost;
-        int? slots = (int?)Cut(share.MaxConcurrency, _budget.MaxConcurrency, before.Sum(b => (long)(b.MaxConcurrency ?? 0)));
-        return new Budget(
-            Cut(share.MaxTokens, _budget.MaxTokens, before.Sum(b => b.MaxTokens ?? 0)),
-            cost,
-            share.MaxWallTime is { } wall && _budget.MaxWallTime is { } whole && wall > whole ? whole : share.MaxWallTime,
-            (int?)Cut(share.MaxTasks, _budget.MaxTasks, before.Sum(b => (long)(b.MaxTasks ?? 0))),
-            slots == 0 ? null : slots);
+        static T? Min<T>(T? x, T? y)
+            where T : struct, IComparable<T>
+            => x is { } l && y is { } r ? (l.CompareTo(r) <= 0 ? l : r) : x ?? y;
+
+        var fitted = new Budget(Min(_budget.MaxTokens, outer.MaxTokens), Min(_budget.MaxCost, outer.MaxCost), Min(_budget.MaxWallTime, outer.MaxWallTime), Min(_budget.MaxTasks, outer.MaxTasks), Min(_budget.MaxConcurrency, outer.MaxConcurrency));
+        var explicitOnes = commanders.Where(c => c.ExplicitBudget is not null).ToList();
+
+        // Per limit: the factor that brings the explicit shares inside the fitted budget (1 when they already fit).
+        static decimal Factor(decimal? fittedValue, decimal? configured, decimal sumOfShares)
+        {
+            decimal reference = Math.Max(configured ?? 0, sumOfShares);
+            return fittedValue is { } f && reference > f ? (reference == 0 ? 0 : f / reference) : 1;
+        }
+
+        decimal tokens = Factor(fitted.MaxTokens, _budget.MaxTokens, explicitOnes.Sum(c => c.ExplicitBudget!.MaxTokens ?? 0));
+        decimal cost = Factor(fitted.MaxCost, _budget.MaxCost, explicitOnes.Sum(c => c.ExplicitBudget!.MaxCost ?? 0));
+        decimal tasks = Factor(fitted.MaxTasks, _budget.MaxTasks, explicitOnes.Sum(c => (decimal)(c.ExplicitBudget!.MaxTasks ?? 0)));
+        decimal slots = Factor(fitted.MaxConcurrency, _budget.MaxConcurrency, explicitOnes.Sum(c => (decimal)(c.ExplicitBudget!.MaxConcurrency ?? 0)));
+        foreach (var c in explicitOnes)
+        {
+            var share = c.ExplicitBudget!;
+            int? concurrency = share.MaxConcurrency is { } k ? (int)Math.Floor(k * slots) : null;
+            c.Budget = new Budget(
+                share.MaxTokens is { } t ? (long)Math.Floor(t * tokens) : null,
+                share.MaxCost is { } m ? Math.Floor(m * cost * 1_000_000m) / 1_000_000m : null,
+                share.MaxWallTime is { } wall && fitted.MaxWallTime is { } whole && wall > whole ? whole : share.MaxWallTime,
+                share.MaxTasks is { } n ? (int)Math.Floor(n * tasks) : null,
+                concurrency == 0 ? null : concurrency);
+        }
+
+        return fitted;
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]

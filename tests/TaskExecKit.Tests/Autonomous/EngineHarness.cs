@@ -10,8 +10,13 @@ internal sealed class EngineHarness : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    public EngineHarness(string limits = "max_iterations = 3", string grants = "", bool requireApproval = false, bool sqlite = false)
+    public EngineHarness(string limits = "max_iterations = 3", string grants = "", bool requireApproval = false, bool sqlite = false, string? hierarchy = null)
     {
+        if (hierarchy is not null)
+        {
+            _dir.File("config/hierarchy.toml", hierarchy);
+        }
+
         _dir.File("config/autonomous.toml", "cycle_interval = \"0s\"\n[limits]\n" + limits + "\n");
         _dir.File("config/safety.toml", $"kill_switch_file = \"{_dir.Combine("runtime", "state", "KILL")}\"\nrequire_approval = {(requireApproval ? "true" : "false")}\n[grants]\n{grants}\n");
         _dir.File("config/core.toml", $"runtime_dir = \"{_dir.Combine("runtime")}\"\nruns_dir = \"{_dir.Combine("runs")}\"\n");
