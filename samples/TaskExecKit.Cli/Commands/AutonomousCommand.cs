@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -13,7 +14,8 @@ namespace TaskExecKit.Cli.Commands;
 
 /// <summary>
 /// <c>task-exec-kit autonomous start|stop|status|approve|reject|kill|rollback</c>: runs the HOOTL loop in the
-/// foreground and reaches a running one from another terminal through its runtime directory.
+/// foreground (or, with <c>--detach</c>, in a background process) and reaches a running one from another terminal
+/// through its runtime directory.
 /// </summary>
 internal static class AutonomousCommand
 {
@@ -52,14 +54,130 @@ internal static class AutonomousCommand
         var runtime = RuntimeOption();
         var goal = new Option<string?>("--goal") { Description = "The goal given to DECIDE." };
         var plan = new Option<string?>("--plan") { Description = "A goal plan (plan.json or sot.md) RUN executes when DECIDE proposes no tasks; without it one harmless noop check runs per iteration." };
-        var command = new Command("start", "Run the loop in the foreground until a limit, `autonomous stop`, `autonomous kill`, the KILL file, Ctrl+C or SIGTERM ends it.") { config, runtime, goal, plan };
+        var detach = new Option<bool>("--detach") { Description = "Run the engine in a background process (its output goes to <runtime>/logs/autonomous-<time>.log), print its pid and return once it runs; `autonomous stop` reaches it through the runtime directory." };
+        var command = new Command("start", "Run the loop in the foreground until a limit, `autonomous stop`, `autonomous kill`, the KILL file, Ctrl+C or SIGTERM ends it; or in the background with --detach.") { config, runtime, goal, plan, detach };
         command.SetAction((parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            return CliErrors.GuardAsync(() => StartAsync(parse.GetRequiredValue(config), parse.GetResult(config) is { Implicit: false }, parse.GetValue(runtime), parse.GetValue(goal), parse.GetValue(plan), stdout, cancellationToken), stderr);
+            bool configGiven = parse.GetResult(config) is { Implicit: false };
+            return parse.GetValue(detach)
+                ? CliErrors.GuardAsync(() => DetachAsync(parse.GetRequiredValue(config), configGiven, parse.GetValue(runtime), parse.GetValue(goal), parse.GetValue(plan), stdout, cancellationToken), stderr)
+                : CliErrors.GuardAsync(() => StartAsync(parse.GetRequiredValue(config), configGiven, parse.GetValue(runtime), parse.GetValue(goal), parse.GetValue(plan), stdout, cancellationToken), stderr);
         });
         return command;
+    }
+
+    /// <summary>
+    /// <c>start --detach</c>: starts this same command (without <c>--detach</c>) as a background process in its own
+    /// session, with its output appended to <c>&lt;runtime&gt;/logs/autonomous-&lt;time&gt;.log</c>, and returns once the
+    /// engine holds the runtime directory (or has already finished), printing its pid. A child that fails to start
+    /// makes this fail with the end of its log.
+    /// </summary>
+    internal static async Task<int> DetachAsync(string configDirectory, bool configGiven, string? runtime, string? goal, string? planPath, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new AutonomousException("--detach needs a POSIX shell; on Windows run `autonomous start` under a service manager instead");
+        }
+
+        if (configGiven && !Directory.Exists(configDirectory) && !File.Exists(configDirectory))
+        {
+            throw new DirectoryNotFoundException($"--config: {configDirectory} does not exist");
+        }
+
+        // The same configuration checks as a foreground start, before anything is spawned: errors belong in this terminal.
+        var config = Directory.Exists(configDirectory) || File.Exists(configDirectory) ? EngineConfig.Load(configDirectory) : EngineConfig.Default;
+        if (planPath is not null)
+        {
+            (planPath.EndsWith(".md", StringComparison.OrdinalIgnoreCase) ? Plan.FromSot(planPath) : Plan.Load(planPath)).EnsureValid();
+        }
+
+        var control = new AutonomousControl(runtime ?? config.Core.RuntimeDirectory);
+        if (control.IsEngineRunning)
+        {
+            throw new AutonomousException($"Another autonomous engine is already running in {control.RuntimeDirectory}: stop it with `autonomous stop` (or `autonomous kill`), or use another --runtime.");
+        }
+
+        var started = DateTimeOffset.UtcNow;
+        string logs = Directory.CreateDirectory(Path.Combine(control.RuntimeDirectory, "logs")).FullName;
+        string log = Path.Combine(logs, string.Create(CultureInfo.InvariantCulture, $"autonomous-{started:yyyyMMdd-HHmmss-fff}.log"));
+
+        var arguments = new List<string> { "autonomous", "start" };
+        if (configGiven || Directory.Exists(configDirectory) || File.Exists(configDirectory))
+        {
+            arguments.AddRange(["--config", Path.GetFullPath(configDirectory)]);
+        }
+
+        arguments.AddRange(["--runtime", control.RuntimeDirectory]);
+        if (goal is not null)
+        {
+            arguments.AddRange(["--goal", goal]);
+        }
+
+        if (planPath is not null)
+        {
+            arguments.AddRange(["--plan", Path.GetFullPath(planPath)]);
+        }
+
+        var (executable, prefix) = CliExecutable();
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Environment.CurrentDirectory };
+
+        // A session of its own (setsid, when there is one) so the terminal's Ctrl+C and hang-up do not reach it; no terminal I/O.
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("log=$1; shift; if command -v setsid >/dev/null 2>&1; then exec setsid \"$@\" </dev/null >>\"$log\" 2>&1; else exec \"$@\" </dev/null >>\"$log\" 2>&1; fi");
+        start.ArgumentList.Add("task-exec-kit");
+        start.ArgumentList.Add(log);
+        start.ArgumentList.Add(executable);
+        foreach (string argument in prefix.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var child = Process.Start(start) ?? throw new AutonomousException("the background engine process did not start");
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            var status = await control.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+            bool ours = status is { StartedAt: { } at } && at >= started.AddSeconds(-1);
+            if (ours && (control.IsEngineRunning || !status!.Running))
+            {
+                int pid = status!.ProcessId ?? child.Id;
+                await stdout.WriteLineAsync(status.Running || control.IsEngineRunning
+                    ? $"autonomous engine running in the background: pid {pid.ToString(CultureInfo.InvariantCulture)}, runtime {control.RuntimeDirectory}, output in {log}"
+                    : $"autonomous engine ran in the background (pid {pid.ToString(CultureInfo.InvariantCulture)}) and has already stopped: {status.StopReason}; output in {log}").ConfigureAwait(false);
+                await stdout.WriteLineAsync("watch it with `autonomous status --detailed`; stop it with `autonomous stop --graceful` or `autonomous kill`").ConfigureAwait(false);
+                return CliErrors.Ok;
+            }
+
+            if (child.HasExited)
+            {
+                string tail = File.Exists(log) ? string.Join(Environment.NewLine, (await File.ReadAllLinesAsync(log, cancellationToken).ConfigureAwait(false)).TakeLast(10)) : string.Empty;
+                throw new AutonomousException($"the background engine exited with code {child.ExitCode} before it ran (log {log}): {tail}");
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new AutonomousException($"the background engine (pid {child.Id}) has not started within 120 s; see {log}");
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>This CLI as a command line: its apphost next to the assembly, else <c>dotnet task-exec-kit.dll</c>.</summary>
+    private static (string Executable, string[] Prefix) CliExecutable()
+    {
+        string dll = typeof(AutonomousCommand).Assembly.Location;
+        string apphost = Path.Combine(Path.GetDirectoryName(dll)!, Path.GetFileNameWithoutExtension(dll));
+        if (File.Exists(apphost))
+        {
+            return (apphost, []);
+        }
+
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH")
+            ?? (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet");
+        return (dotnet, [dll]);
     }
 
     internal static async Task<int> StartAsync(string configDirectory, bool configGiven, string? runtime, string? goal, string? planPath, TextWriter stdout, CancellationToken cancellationToken)
