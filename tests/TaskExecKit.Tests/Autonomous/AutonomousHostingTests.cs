@@ -62,6 +62,24 @@ public sealed class AutonomousHostingTests
         }
     }
 
+    [Fact]
+    public async Task IssueSnippet_LoadConfig_NewEngine_StartHootlLoop_RunsThroughTheCecca()
+    {
+        // Exactly the issue's three lines (runtime and runs folders come from the loaded core.toml).
+        await using var h = new EngineHarness("max_iterations = 2");
+        var config = TaskExecKit.Configuration.EngineConfig.Load(Path.Combine(h.Root, "config"));
+        await using var autonomous = new AutonomousEngine(config);
+        await autonomous.StartHootlLoopAsync(CancellationToken.None);
+
+        Assert.Equal(h.Runtime, autonomous.RuntimeDirectory);
+        var final = await autonomous.Completion.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(2, final.Iteration);
+        Assert.Equal(final.Iteration, autonomous.Status.Iteration);
+        Assert.Contains("max_iterations", final.StopReason, StringComparison.Ordinal);
+        Assert.Equal([1.0, 1.0], final.Scores.Select(s => s.Score));
+        Assert.True(File.Exists(Path.Combine(h.Runtime, "database", "telemetry.db")));
+    }
+
     private static IHost Build(EngineHarness h, Action<AutonomousEngineOptions> configure)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = h.Root });
