@@ -460,6 +460,12 @@ internal static class AutonomousCommand
                     {
                         gates = " gates " + string.Join(',', g.EnumerateArray().Select(x => x.GetProperty("gate").GetString() + (x.GetProperty("passed").GetBoolean() ? "+" : "-")));
                     }
+
+                    if (doc.RootElement.TryGetProperty("commanders", out var c))
+                    {
+                        // Which commanders of the CECCA ran it: name(succeeded/assigned).
+                        gates += " commanders " + string.Join(',', c.EnumerateArray().Select(x => string.Create(inv, $"{x.GetProperty("commander").GetString()}({x.GetProperty("succeeded").GetInt32()}/{x.GetProperty("assigned").GetInt32()})")));
+                    }
                 }
                 catch (JsonException)
                 {

@@ -812,7 +812,7 @@ public sealed class AutonomousEngine : IAsyncDisposable, IHostedService
                         json.WriteNumber("assigned", commander.Assigned);
                         json.WriteNumber("succeeded", commander.Succeeded);
                         json.WriteNumber("failed", commander.Failed);
-                        json.WriteString("budget", commander.Budget.ToString());
+                        json.WriteString("budget", commander.Budget == Agents.Budget.Unlimited ? "shares the CECCA's" : commander.Budget.ToString());
                         json.WriteNumber("tokens", commander.Usage.Tokens);
                         if (commander.ExhaustedReason is { } exhausted)
                         {

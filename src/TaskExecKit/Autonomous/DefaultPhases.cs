@@ -216,7 +216,7 @@ internal sealed partial class CeccaRunPhase : IRunPhase
 
         var budget = BudgetFor(iteration);
         var cecca = Build(plan, budget);
-        iteration.Notes.Add($"run: CECCA '{cecca.Name}' ({(Configured is null ? "default: one commander per queue" : "hierarchy.toml")}), budget {budget}, commanders {string.Join(", ", cecca.Commanders.Select(c => $"{c.Name} [{c.Budget}]"))}");
+        iteration.Notes.Add($"run: CECCA '{cecca.Name}' ({(Configured is null ? "default: one commander per queue" : "hierarchy.toml")}), budget {budget}, commanders {string.Join(", ", cecca.Commanders.Select(c => c.Budget == Budget.Unlimited ? c.Name : $"{c.Name} [{c.Budget}]"))}");
         CeccaResult result = await cecca.RunAsync(plan, iteration.Goal, cancellationToken).ConfigureAwait(false);
         if (result.Usage.Tokens > 0 || result.Usage.Cost > 0)
         {

@@ -25,6 +25,7 @@ public sealed class AutonomousCommandTests
         Assert.Contains("iteration                  2", output, StringComparison.Ordinal);
         Assert.Contains("max_iterations             2 of 2", output, StringComparison.Ordinal);
         Assert.Contains("iteration 2: run score 1", output, StringComparison.Ordinal);
+        Assert.Contains("commanders Default(1/1)", output, StringComparison.Ordinal);
         Assert.Contains("autonomous.start", output, StringComparison.Ordinal);
         Assert.Contains("checkpoints: iter-0001-", output, StringComparison.Ordinal);
 
