@@ -52,6 +52,11 @@ internal sealed class CeccaRun
         {
             var router = new RouterAgent(this, name);
             registry.Add(name, () => router, _commanders.Any(c => c.Spec.Stack.RunsCommands(name)));
+            if (_commanders.Select(c => c.Spec.Stack.ToolsOf(name)).FirstOrDefault(t => t is not null) is { } tools)
+            {
+                // Tool agents keep their plan validation behind the router: the tool and args of each task are checked before the run.
+                registry.SetTools(name, tools);
+            }
         }
 
         var builder = TaskExecutor.Builder();
