@@ -22,30 +22,32 @@ internal static class ToolArguments
         ReadOnlySpan<char> t = text.Trim();
         if (t.IsEmpty)
         {
-            error = "is empty";
+            error = "are empty";
             return false;
         }
 
         if (t[0] == '{')
         {
-            if (!TryParseJson(t, out var element, out error))
+            if (!TryParseJson(t, out var element, out string jsonError))
             {
+                error = "are not valid JSON: " + jsonError;
                 return false;
             }
 
             if (element.ValueKind != JsonValueKind.Object)
             {
-                error = "is not a JSON object";
+                error = "are not a JSON object";
                 return false;
             }
 
             if (FirstDuplicate(element) is { } duplicate)
             {
-                error = $"gives '{duplicate}' more than once";
+                error = $"give '{duplicate}' more than once";
                 return false;
             }
 
             arguments = element;
+            error = string.Empty;
             return true;
         }
 
@@ -100,20 +102,20 @@ internal static class ToolArguments
                 ReadOnlySpan<char> key = text[keyStart..i].TrimEnd();
                 if (i == text.Length || text[i] != '=')
                 {
-                    error = key.IsEmpty ? "has an empty item" : $"has '{Shorten(key)}' without '=' (write key=value)";
+                    error = key.IsEmpty ? "have an empty item" : $"have '{Shorten(key)}' without '=' (write key=value)";
                     return false;
                 }
 
                 if (!IsKey(key))
                 {
-                    error = $"has the key '{Shorten(key)}', which is not a name (letters, digits, '_', '.', '-', starting with a letter or '_')";
+                    error = $"have the key '{Shorten(key)}', which is not a name (letters, digits, '_', '.', '-', starting with a letter or '_')";
                     return false;
                 }
 
                 string name = key.ToString();
                 if (!seen.Add(name))
                 {
-                    error = $"gives '{name}' more than once";
+                    error = $"give '{name}' more than once";
                     return false;
                 }
 
@@ -125,7 +127,7 @@ internal static class ToolArguments
 
                 if (i == text.Length || text[i] == ',')
                 {
-                    error = $"gives '{name}' no value";
+                    error = $"give '{name}' no value";
                     return false;
                 }
 
@@ -135,13 +137,13 @@ internal static class ToolArguments
                     int end = EndOfJson(text, i);
                     if (end < 0)
                     {
-                        error = $"has a value for '{name}' that is not valid JSON: it is not closed";
+                        error = $"have a value for '{name}' that is not valid JSON: it is not closed";
                         return false;
                     }
 
                     if (!TryParseJson(text[i..end], out var value, out string jsonError))
                     {
-                        error = $"has a value for '{name}' that is not valid JSON: {jsonError}";
+                        error = $"have a value for '{name}' that is not valid JSON: {jsonError}";
                         return false;
                     }
 
@@ -154,7 +156,7 @@ internal static class ToolArguments
 
                     if (i < text.Length && text[i] != ',')
                     {
-                        error = $"has text after the value of '{name}'; separate pairs with commas";
+                        error = $"have text after the value of '{name}'; separate pairs with commas";
                         return false;
                     }
                 }
