@@ -188,7 +188,8 @@ internal static class AutonomousCommand
         }
 
         var config = Directory.Exists(configDirectory) || File.Exists(configDirectory) ? EngineConfig.Load(configDirectory) : EngineConfig.Default;
-        var options = new AutonomousEngineOptions { Goal = goal, RuntimeDirectory = runtime };
+        // The same agent catalog as `plan` and `run`: built-ins, agents/*.toml and, when it can be set up, ai.
+        var options = new AutonomousEngineOptions { Goal = goal, RuntimeDirectory = runtime, Agents = CliAgents.Catalog(config, null, out _) };
         if (planPath is not null)
         {
             var loaded = planPath.EndsWith(".md", StringComparison.OrdinalIgnoreCase) ? Plan.FromSot(planPath) : Plan.Load(planPath);

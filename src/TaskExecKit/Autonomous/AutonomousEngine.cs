@@ -129,7 +129,7 @@ public sealed class AutonomousEngine : IAsyncDisposable, IHostedService
                 Envelope = new Envelope(_config, Path.GetFullPath(_options.WorkingDirectory ?? Directory.GetCurrentDirectory())),
                 WorkingDirectory = Path.GetFullPath(_options.WorkingDirectory ?? Directory.GetCurrentDirectory()),
                 RunsDirectory = Path.GetFullPath(_options.RunsDirectory ?? _config.Core.RunsDirectory, _options.WorkingDirectory ?? Directory.GetCurrentDirectory()),
-                Agents = _options.Agents ?? Agents.AgentRegistry.CreateDefault(),
+                Agents = _options.Agents ?? Agents.AgentRegistryConfigExtensions.AddFromConfig(Agents.AgentRegistry.CreateDefault(), _config),
             };
             _phases = CreatePhases(_services, _ledger);
             _checkpoints = new CheckpointStore(_files);

@@ -26,8 +26,9 @@ public sealed class AutonomousEngineOptions
     /// <summary>
     /// Gets or sets the agents plans may name: the catalog RUN's CECCA takes its commanders' stacks from (the default
     /// hierarchy gives every commander all of them; <c>hierarchy.toml</c> names them) and the dry-run verifier checks
-    /// against. Defaults to <see cref="AgentRegistry.CreateDefault"/> (<c>noop</c>, <c>shell</c>), as a plain executor has;
-    /// through DI, the container's <see cref="AgentRegistry"/> when there is one.
+    /// against. Defaults to <see cref="AgentRegistry.CreateDefault"/> (<c>noop</c>, <c>shell</c>) plus the configuration's
+    /// <c>agents/*.toml</c> (<see cref="AgentRegistryConfigExtensions.AddFromConfig"/>), as <c>run</c> has; through DI, the
+    /// container's <see cref="AgentRegistry"/> when there is one.
     /// </summary>
     public AgentRegistry? Agents { get; set; }
 
