@@ -145,7 +145,7 @@ public sealed class AutonomousEngine : IAsyncDisposable, IHostedService
         }
 
         var outer = cancellationToken.CanBeCanceled ? cancellationToken.Register(() => RequestStop("the host cancelled the engine", graceful: false, kill: false)) : default;
-        _watcher = Task.Run(WatchAsync, CancellationToken.None);
+        _watcher = StartWatcher();
         _loop = Task.Run(async () =>
         {
             try
@@ -314,43 +314,86 @@ public sealed class AutonomousEngine : IAsyncDisposable, IHostedService
         }
     }
 
-    /// <summary>Polls the kill switch and stop files on the system clock (a fake clock must not blind the kill switch).</summary>
-    private async Task WatchAsync()
+    /// <summary>
+    /// Starts the thread that polls the kill switch and stop files. It is a dedicated thread on the system clock,
+    /// not a timer on the thread pool: when the pool is starved (the machine saturated, the host's own work
+    /// blocking), a pool timer's tick can wait a second or more, and the kill switch must not. Cancelling the
+    /// engine's tokens on this thread also runs their callbacks here (a shell task kills its process tree), so
+    /// running work is stopped without waiting for the pool either. A fake clock must not blind it.
+    /// </summary>
+    private Task StartWatcher()
     {
-        using var timer = new PeriodicTimer(_options.KillSwitchPollInterval, TimeProvider.System);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Watch();
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "TaskExecKit kill switch",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Watch()
+    {
+        WaitHandle stopping;
         try
         {
-            do
+            stopping = _hardStop.Token.WaitHandle;
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        do
+        {
+            if (AutonomousStateFiles.ReadKillReason(_files.KillFile) is { } reason)
             {
-                if (AutonomousStateFiles.ReadKillReason(_files.KillFile) is { } reason)
-                {
-                    RequestStop($"kill switch: {reason} ({_files.KillFile})", graceful: false, kill: true);
-                    return;
-                }
+                RequestStop($"kill switch: {reason} ({_files.KillFile})", graceful: false, kill: true);
+                return;
+            }
 
-                if (_configuredKillFile is not null && AutonomousStateFiles.ReadKillReason(_configuredKillFile) is { } other)
-                {
-                    RequestStop($"kill switch: {other} ({_configuredKillFile})", graceful: false, kill: true);
-                    return;
-                }
+            if (_configuredKillFile is not null && AutonomousStateFiles.ReadKillReason(_configuredKillFile) is { } other)
+            {
+                RequestStop($"kill switch: {other} ({_configuredKillFile})", graceful: false, kill: true);
+                return;
+            }
 
-                if (File.Exists(_files.StopFile))
+            if (File.Exists(_files.StopFile))
+            {
+                string text = ReadAllTextOrEmpty(_files.StopFile);
+                TryDelete(_files.StopFile);
+                bool graceful = text.StartsWith("graceful", StringComparison.Ordinal);
+                RequestStop(graceful ? "stop requested through runtime/state/STOP (graceful)" : "stop requested through runtime/state/STOP (immediate)", graceful, kill: false);
+                if (!graceful)
                 {
-                    string text = ReadAllTextOrEmpty(_files.StopFile);
-                    TryDelete(_files.StopFile);
-                    bool graceful = text.StartsWith("graceful", StringComparison.Ordinal);
-                    RequestStop(graceful ? "stop requested through runtime/state/STOP (graceful)" : "stop requested through runtime/state/STOP (immediate)", graceful, kill: false);
-                    if (!graceful)
-                    {
-                        return;
-                    }
+                    return;
                 }
             }
-            while (await timer.WaitForNextTickAsync(_hardStop.Token).ConfigureAwait(false));
         }
-        catch (OperationCanceledException)
+        while (!WaitOrDisposed(stopping, _options.KillSwitchPollInterval));
+    }
+
+    private static bool WaitOrDisposed(WaitHandle handle, TimeSpan timeout)
+    {
+        try
         {
-            // The loop is stopping.
+            return handle.WaitOne(timeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
         }
     }
 
