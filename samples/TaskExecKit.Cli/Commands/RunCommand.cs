@@ -131,6 +131,29 @@ internal static class RunCommand
                 builder.Journal(journal);
             }
 
+            // A plan with `agent: ai` tasks gets the AI agent of config/ai.toml (offline without it); the tools it may
+            // use are the task's effects. Only then: a provider that cannot be set up must not stop shell-only plans.
+            if (plan.Tasks.Any(t => string.Equals(t.Agent, "ai", StringComparison.Ordinal)))
+            {
+                try
+                {
+                    builder.Agents(Agents.AIAgentRegistryExtensions.AddAI(Agents.AgentRegistry.CreateDefault(), ai =>
+                    {
+                        ai.Configure(engineConfig.AI);
+                        if (telemetry is not null)
+                        {
+                            ai.Telemetry(telemetry);
+                        }
+                    }));
+                }
+                catch (InvalidOperationException ex)
+                {
+                    await DisposeAsync(telemetry).ConfigureAwait(false);
+                    journal?.Dispose();
+                    return Fail(error, $"the plan has agent: ai tasks, but the AI agent of {Path.Combine(options.ConfigDirectory, "ai.toml")} cannot be set up: {ex.Message}");
+                }
+            }
+
             executor = builder
                 .ConfigDirectory(options.ConfigDirectory)
                 .Grant(capabilities)

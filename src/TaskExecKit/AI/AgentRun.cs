@@ -38,6 +38,12 @@ internal sealed class AgentRun
 
     internal long OutputTokens { get; private set; }
 
+    /// <summary>Gets the estimated cost of the run's model calls so far, or null once a call's model had no price.</summary>
+    internal decimal? CostEstimate => _costUnknown ? null : _cost;
+
+    private decimal _cost;
+    private bool _costUnknown;
+
     /// <summary>Gets the timestamp the run started at, on the agent's clock.</summary>
     internal long Started => _started;
 
@@ -141,7 +147,13 @@ internal sealed class AgentRun
         }
         catch (BudgetExhaustedException ex)
         {
-            throw new AgentBoundReachedException(AgentStopReason.TokenBudget, ex.Message);
+            var reason = ex.Limit switch
+            {
+                BudgetLimit.Cost => AgentStopReason.CostBudget,
+                BudgetLimit.WallTime => AgentStopReason.WallTimeBudget,
+                _ => AgentStopReason.TokenBudget,
+            };
+            throw new AgentBoundReachedException(reason, ex.Message);
         }
     }
 
@@ -160,13 +172,43 @@ internal sealed class AgentRun
             LastText = response.Text;
         }
 
-        _task?.ReportUsage(input + output);
-        Agent.Telemetry?.RecordModelCall(new ModelCallRecord(Agent.Id, AnsweringProvider ?? Agent.ProviderName, response.ModelId ?? Agent.Model ?? Agent.ProviderName, input, output, latency));
+        string provider = AnsweringProvider ?? Agent.ProviderName;
+        string model = response.ModelId ?? Agent.Model ?? Agent.ProviderName;
+        decimal? cost = Agent.Prices.EstimateCost(provider, model, input, output);
+        if (cost is null && response.ModelId is not null && Agent.Model is { } asked && provider == Agent.ProviderName)
+        {
+            // A provider may answer with a name of its own (an alias, a snapshot); the model asked for may still have a price.
+            cost = Agent.Prices.EstimateCost(provider, asked, input, output);
+        }
+
+        if (cost is { } known)
+        {
+            _cost += known;
+        }
+        else
+        {
+            _costUnknown = true;
+        }
+
+        _task?.ReportUsage(input + output, cost ?? 0m);
+        Agent.Telemetry?.RecordModelCall(new ModelCallRecord(Agent.Id, provider, model, input, output, latency, _task?.Task.Id) { CostEstimate = cost });
 
         if (Agent.Budget.MaxTokens is { } maxTokens && InputTokens + OutputTokens > maxTokens)
         {
             throw new AgentBoundReachedException(AgentStopReason.TokenBudget, string.Create(CultureInfo.InvariantCulture,
                 $"The run used {InputTokens + OutputTokens} tokens, over the token budget of {maxTokens}; it was stopped after model call {ModelCalls}."));
+        }
+
+        if (cost is null && (Agent.Budget.MaxCost is not null || _task?.LimitsCost() == true))
+        {
+            throw new AgentBoundReachedException(AgentStopReason.CostBudget, string.Create(CultureInfo.InvariantCulture,
+                $"Model call {ModelCalls} was answered by {provider}/{model}, which has no price in the price table, so its cost is unknown and the cost budget cannot be kept; the run was stopped. Add a price with Price(\"{provider}\", \"{model}\", ...) or ai.toml's [prices.\"{provider}/{model}\"]."));
+        }
+
+        if (Agent.Budget.MaxCost is { } maxCost && _cost > maxCost)
+        {
+            throw new AgentBoundReachedException(AgentStopReason.CostBudget, string.Create(CultureInfo.InvariantCulture,
+                $"The run cost an estimated {_cost:0.######}, over the cost budget of {maxCost}; it was stopped after model call {ModelCalls}."));
         }
 
         var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();

@@ -23,8 +23,11 @@ internal sealed class ProviderSetup
     /// <summary>Gets or sets the endpoint given with <c>Endpoint(Uri)</c>, for the primary provider.</summary>
     internal Uri? PrimaryEndpoint { get; set; }
 
-    /// <summary>Gets or sets the endpoint from <c>ai.toml</c>, for the primary provider; the builder's wins.</summary>
-    internal Uri? ConfigEndpoint { get; set; }
+    /// <summary>Gets the endpoints from <c>ai.toml</c>, per provider (the top-level <c>endpoint</c> is its <c>provider</c>'s); the builder's win.</summary>
+    internal Dictionary<AIProvider, Uri> ConfigEndpoints { get; } = [];
+
+    /// <summary>Gets the models from <c>ai.toml</c>, per provider (the top-level <c>model</c> is its <c>provider</c>'s); the builder's win.</summary>
+    internal Dictionary<AIProvider, string> ConfigModels { get; } = [];
 
     internal AIProviderResilience Resilience { get; set; } = AIProviderResilience.Default;
 
@@ -43,6 +46,8 @@ internal sealed class ProviderSetup
     /// <exception cref="InvalidOperationException">No provider, or none of the chain can be set up; the message names what is missing.</exception>
     internal ProviderResolution Resolve(IChatClient? custom, string? model, IReadOnlyList<OfflineRule>? offlineRules, TimeProvider timeProvider, Action<string, string>? onFallback)
     {
+        // The model given in code for the first provider; else the one the configuration gives that provider.
+        model ??= Primary is { } configured ? ConfigModels.GetValueOrDefault(configured) : null;
         List<AIProvider> fallback = [.. Fallback.Distinct().Where(p => p != Primary)];
         if (offlineRules is not null && Primary != AIProvider.Offline && !fallback.Contains(AIProvider.Offline))
         {
@@ -138,7 +143,7 @@ internal sealed class ProviderSetup
             return false;
         }
 
-        Uri? endpoint = _endpoints.GetValueOrDefault(info.Provider) ?? (isPrimary ? PrimaryEndpoint ?? ConfigEndpoint : null);
+        Uri? endpoint = _endpoints.GetValueOrDefault(info.Provider) ?? (isPrimary ? PrimaryEndpoint : null) ?? ConfigEndpoints.GetValueOrDefault(info.Provider);
         if (endpoint is null && info.EndpointVariable is { } variable && Environment(variable) is { Length: > 0 } raw)
         {
             endpoint = info.EndpointFrom(raw);
@@ -162,7 +167,7 @@ internal sealed class ProviderSetup
             return false;
         }
 
-        entryModel = _models.GetValueOrDefault(info.Provider) ?? (isPrimary ? model : null) ?? factory.DefaultModel;
+        entryModel = _models.GetValueOrDefault(info.Provider) ?? (isPrimary ? model : null) ?? ConfigModels.GetValueOrDefault(info.Provider) ?? factory.DefaultModel;
         try
         {
             client = factory.CreateChatClient(new AIProviderConnection(info.Provider, key, endpoint, entryModel));
