@@ -146,7 +146,7 @@ internal static class RunCommand
                         }
                     }));
                 }
-                catch (InvalidOperationException ex)
+                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
                 {
                     await DisposeAsync(telemetry).ConfigureAwait(false);
                     journal?.Dispose();

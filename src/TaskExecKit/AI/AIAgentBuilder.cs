@@ -471,11 +471,12 @@ public sealed class AIAgentBuilder
         ProviderResolution providers = _providers.Resolve(_client, _model, _offlineRules, _timeProvider,
             telemetry is null ? null : (provider, reason) => telemetry.RecordDecision("ai.fallback", reason, provider, id));
 
-        if (_budget.MaxCost is not null && _prices.Find(providers.ProviderName, providers.Model ?? "*") is null)
+        // When the model is known now, a cost bound without its price is a mistake to name now; otherwise the run stops at the first unpriced answer.
+        if (_budget.MaxCost is not null && providers.Model is { } pricedModel && _prices.Find(providers.ProviderName, pricedModel) is null)
         {
-            string key = providers.ProviderName + "/" + (providers.Model ?? "*");
+            string key = providers.ProviderName + "/" + pricedModel;
             throw new InvalidOperationException(
-                $"Budget MaxCost is set, but the price table has no price for {key}, so the cost could not be bounded: add one with Price(\"{providers.ProviderName}\", \"{providers.Model ?? "*"}\", new ModelPrice(input, output)) or ai.toml's [prices.\"{key}\"] (input_per_mtok, output_per_mtok).");
+                $"Budget MaxCost is set, but the price table has no price for {key}, so the cost could not be bounded: add one with Price(\"{providers.ProviderName}\", \"{pricedModel}\", new ModelPrice(input, output)) or ai.toml's [prices.\"{key}\"] (input_per_mtok, output_per_mtok).");
         }
 
         return new AIAgent(id, providers.Client, providers.ProviderName, providers.Model, [.. _tools], [.. _functions], _instructions, policy, _budget, _maxIterations, _timeProvider, _telemetry, _requestTimeout)

@@ -62,7 +62,7 @@ internal sealed class ProviderSetup
         if (custom is not null && fallback.Count == 0)
         {
             // Bring your own client, alone: used as given.
-            string name = Primary is { } p ? ProviderInfo.Of(p).Name : custom.GetService<ChatClientMetadata>()?.ProviderName ?? "custom";
+            string name = CustomName(custom);
             return new ProviderResolution(custom, name, model, [name], []);
         }
 
@@ -79,7 +79,7 @@ internal sealed class ProviderSetup
         bool first = true;
         if (custom is not null)
         {
-            string name = Primary is { } p ? ProviderInfo.Of(p).Name : custom.GetService<ChatClientMetadata>()?.ProviderName ?? "custom";
+            string name = CustomName(custom);
             entries.Add(new ProviderChainEntry(name, model, new BorrowedChatClient(custom), Resilience, timeProvider));
             primaryModel = model;
             first = false;
@@ -130,6 +130,14 @@ internal sealed class ProviderSetup
         var client2 = new ProviderChainChatClient(entries, Resilience.AttemptTimeout, onFallback);
         return new ProviderResolution(client2, entries[0].Name, primaryModel, [.. entries.Select(e => e.Name)], skipped);
     }
+
+    /// <summary>
+    /// The name a custom client answers under: the provider it was given for (<c>Provider(AIProvider.Anthropic).ChatClient(...)</c>),
+    /// else the name it reports, else <c>custom</c>. Never <c>offline</c>: a client of your own is not the offline provider (nor free).
+    /// </summary>
+    private string CustomName(IChatClient custom) => Primary is { } p && p != AIProvider.Offline
+        ? ProviderInfo.Of(p).Name
+        : custom.GetService<ChatClientMetadata>()?.ProviderName ?? "custom";
 
     private bool TryCreate(ProviderInfo info, bool isPrimary, string? model, out IChatClient? client, out string? entryModel, out string? problem)
     {
