@@ -223,6 +223,9 @@ internal static class AICommand
         await stdout.WriteLineAsync($"model:    {response.Model}").ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"latency:  {latency.TotalMilliseconds:0} ms")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"tokens:   {response.Usage.InputTokens} in, {response.Usage.OutputTokens} out")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(response.Usage.CostEstimate is { } cost
+            ? string.Create(CultureInfo.InvariantCulture, $"cost:     ~{cost:0.########} (estimate from the price table)")
+            : $"cost:     unknown: no price for {response.Provider}/{response.Model} (add [prices.\"{response.Provider}/{response.Model}\"] to ai.toml)").ConfigureAwait(false);
         string answer = response.Text.ReplaceLineEndings(" ");
         await stdout.WriteLineAsync($"answer:   {(answer.Length > 200 ? answer[..200] + "…" : answer)}").ConfigureAwait(false);
         return CliErrors.Ok;

@@ -135,6 +135,7 @@ public sealed class ProviderTablesTests
         Assert.True(code == 0, output + error);
         Assert.Contains("provider: openai", output, StringComparison.Ordinal);
         Assert.Contains("model:    table-model", output, StringComparison.Ordinal);
+        Assert.Contains("cost:     unknown: no price for openai/table-model", output, StringComparison.Ordinal);
         using var body = JsonDocument.Parse(Assert.Single(server.Requests).Body);
         Assert.Equal("table-model", body.RootElement.GetProperty("model").GetString());
     }
