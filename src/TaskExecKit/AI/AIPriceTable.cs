@@ -45,11 +45,16 @@ public sealed class AIPriceTable
     public const string DefaultPricesAsOf = "2025-10";
 
     private readonly FrozenDictionary<string, ModelPrice> _prices;
+    private readonly FrozenDictionary<string, ModelPrice>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
-    private AIPriceTable(FrozenDictionary<string, ModelPrice> prices) => _prices = prices;
+    private AIPriceTable(FrozenDictionary<string, ModelPrice> prices)
+    {
+        _prices = prices;
+        _lookup = prices.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>Gets a table with no prices: every model's cost is unknown, except the offline provider's (0).</summary>
-    public static AIPriceTable Empty { get; } = new(FrozenDictionary<string, ModelPrice>.Empty);
+    public static AIPriceTable Empty { get; } = new(FrozenDictionary.ToFrozenDictionary(new Dictionary<string, ModelPrice>(), StringComparer.OrdinalIgnoreCase));
 
     /// <summary>
     /// Gets the default table: estimates, in US dollars per million tokens, of the list prices as of
@@ -81,8 +86,8 @@ public sealed class AIPriceTable
             throw new ArgumentException($"The price of {key} may not be negative.", nameof(price));
         }
 
-        var prices = new Dictionary<string, ModelPrice>(_prices, StringComparer.Ordinal) { [key] = price };
-        return new AIPriceTable(prices.ToFrozenDictionary(StringComparer.Ordinal));
+        var prices = new Dictionary<string, ModelPrice>(_prices, StringComparer.OrdinalIgnoreCase) { [key] = price };
+        return new AIPriceTable(prices.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
     }
 
     /// <summary>Finds the price of a model (see the remarks of <see cref="AIPriceTable"/> for how).</summary>
@@ -93,24 +98,36 @@ public sealed class AIPriceTable
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(model);
-        string p = provider.Trim().ToLowerInvariant();
-        string m = model.Trim().ToLowerInvariant();
-        if (_prices.TryGetValue(p + "/" + m, out var exact))
+        ReadOnlySpan<char> p = provider.AsSpan().Trim();
+        ReadOnlySpan<char> m = model.AsSpan().Trim();
+        if (p.Length + m.Length > 512)
+        {
+            return p.Equals("offline", StringComparison.OrdinalIgnoreCase) ? ModelPrice.Free : null;
+        }
+
+        // Looked up once per model call: keys are built on the stack and compared ignoring case, with no allocation.
+        Span<char> key = stackalloc char[p.Length + 1 + m.Length];
+        p.CopyTo(key);
+        key[p.Length] = '/';
+        m.CopyTo(key[(p.Length + 1)..]);
+        if (_lookup.TryGetValue(key, out var exact))
         {
             return exact;
         }
 
-        if (WithoutVersion(m) is { } bare && _prices.TryGetValue(p + "/" + bare, out var versioned))
+        int bare = VersionlessLength(m);
+        if (bare < m.Length && _lookup.TryGetValue(key[..(p.Length + 1 + bare)], out var versioned))
         {
             return versioned;
         }
 
-        if (_prices.TryGetValue(p + "/*", out var any))
+        key[p.Length + 1] = '*';
+        if (_lookup.TryGetValue(key[..(p.Length + 2)], out var any))
         {
             return any;
         }
 
-        return p == "offline" ? ModelPrice.Free : null;
+        return p.Equals("offline", StringComparison.OrdinalIgnoreCase) ? ModelPrice.Free : null;
     }
 
     /// <summary>Estimates the cost of a call, or returns null when the model has no price.</summary>
@@ -142,28 +159,30 @@ public sealed class AIPriceTable
     }
 
     /// <summary>
-    /// The model without a version suffix: <c>:latest</c> (Ollama), or a trailing dated snapshot —
-    /// <c>-YYYYMMDD</c> (Anthropic) or <c>-YYYY-MM-DD</c> (OpenAI). Other suffixes are part of the name
-    /// (<c>gpt-4o-mini</c> is not <c>gpt-4o</c>).
+    /// The length of the model's name without a version suffix: <c>:latest</c> (Ollama), or a trailing
+    /// dated snapshot — <c>-YYYYMMDD</c> (Anthropic) or <c>-YYYY-MM-DD</c> (OpenAI); the whole length when
+    /// there is none. Other suffixes are part of the name (<c>gpt-4o-mini</c> is not <c>gpt-4o</c>).
     /// </summary>
-    private static string? WithoutVersion(string model)
+    private static int VersionlessLength(ReadOnlySpan<char> model)
     {
-        if (model.EndsWith(":latest", StringComparison.Ordinal))
+        if (model.EndsWith(":latest", StringComparison.OrdinalIgnoreCase))
         {
-            return model[..^":latest".Length];
+            return model.Length - ":latest".Length;
         }
 
-        if (model.Length > 9 && model[^9] == '-' && model[^8..].All(char.IsAsciiDigit))
+        if (model.Length > 9 && model[^9] == '-' && Digits(model[^8..]))
         {
-            return model[..^9];
+            return model.Length - 9;
         }
 
-        if (model.Length > 11 && model[^11] == '-' && model[^10..^6].All(char.IsAsciiDigit) && model[^6] == '-'
-            && model[^5..^3].All(char.IsAsciiDigit) && model[^3] == '-' && model[^2..].All(char.IsAsciiDigit))
+        if (model.Length > 11 && model[^11] == '-' && Digits(model[^10..^6]) && model[^6] == '-'
+            && Digits(model[^5..^3]) && model[^3] == '-' && Digits(model[^2..]))
         {
-            return model[..^11];
+            return model.Length - 11;
         }
 
-        return null;
+        return model.Length;
     }
+
+    private static bool Digits(ReadOnlySpan<char> text) => !text.ContainsAnyExceptInRange('0', '9');
 }
