@@ -118,6 +118,36 @@ public sealed class ProviderTablesTests
     }
 
     [Fact]
+    public async Task AiConfigure_FileWithTables_ReplacesTopLevelKeysAndKeepsTheTables()
+    {
+        using var dir = new TempDirectory();
+        dir.File("config/ai.toml", """
+            provider = "offline"
+            timeout = "30s"
+
+            [providers.openai]
+            endpoint = "http://127.0.0.1:8080/v1"
+            model = "qwen-local"
+
+            [prices."openai/qwen-local"]
+            input_per_mtok = 0
+            output_per_mtok = 0
+            """);
+
+        var (code, output, error) = await CliHarness.RunAsync(dir.Path, "ai", "configure", "--provider", "anthropic", "--model", "claude-sonnet-4-5", "--fallback", "openai", "offline", "--config", "@config");
+
+        Assert.True(code == 0, output + error);
+        AISettings settings = EngineConfig.Load(dir.Combine("config"), new EngineConfigLoadOptions { EnvironmentVariables = new Dictionary<string, string>() }).AI;
+        Assert.Equal("anthropic", settings.Provider);
+        Assert.Equal("claude-sonnet-4-5", settings.Model);
+        Assert.Equal(["openai", "offline"], settings.Fallback);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.Timeout);
+        Assert.Equal("qwen-local", settings.Providers["openai"].Model);
+        Assert.Equal(new Uri("http://127.0.0.1:8080/v1"), settings.Providers["openai"].Endpoint);
+        Assert.Equal(0m, settings.Prices["openai/qwen-local"].InputPerMillionTokens);
+    }
+
+    [Fact]
     public async Task AiTest_ProviderWithATable_UsesItsEndpointAndModel()
     {
         using var dir = new TempDirectory();
