@@ -136,3 +136,91 @@ internal static class TelemetryWorkload
         Detail = i % 2 == 0 ? "git status --porcelain" : "attempt=1; budget=3",
     };
 }
+
+/// <summary>
+/// The queue alone, without the instruments: System.Threading.Channels' bounded channel (DropWrite,
+/// one reader) against the lock-free <see cref="EventQueue"/> that replaced it in the hot path, both
+/// drained by a reader on another thread, as in <see cref="TelemetrySystem"/>.
+/// Run: dotnet run -c Release -- --filter *TelemetryQueue* --job short
+/// </summary>
+[MemoryDiagnoser]
+public class TelemetryQueueBenchmarks
+{
+    private const int Capacity = 1 << 16;
+    private readonly TelemetryEvent _event = new() { Kind = TelemetryEventKind.TaskFinished, TaskId = "TASK-001", AgentId = "agent-1" };
+    private System.Threading.Channels.Channel<TelemetryEvent> _channel = null!;
+    private EventQueue _queue = null!;
+    private Task _reader = Task.CompletedTask;
+
+    [GlobalSetup(Target = nameof(BoundedChannelTryWrite))]
+    public void SetupChannel()
+    {
+        _channel = System.Threading.Channels.Channel.CreateBounded<TelemetryEvent>(new System.Threading.Channels.BoundedChannelOptions(Capacity)
+        {
+            FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+            SingleWriter = false,
+        });
+        var reader = _channel.Reader;
+        _reader = Task.Run(async () =>
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out _))
+                {
+                }
+            }
+        });
+    }
+
+    [GlobalSetup(Target = nameof(EventQueueTryWrite))]
+    public void SetupQueue()
+    {
+        _queue = new EventQueue(Capacity);
+        var queue = _queue;
+        _reader = Task.Run(async () =>
+        {
+            while (await queue.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (queue.TryRead(out _))
+                {
+                }
+            }
+        });
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _channel?.Writer.TryComplete();
+        _queue?.Complete();
+        _reader.GetAwaiter().GetResult();
+    }
+
+    [Benchmark(Baseline = true)]
+    public bool BoundedChannelTryWrite() => _channel.Writer.TryWrite(_event);
+
+    [Benchmark]
+    public bool EventQueueTryWrite() => _queue.TryWrite(_event);
+}
+
+/// <summary>
+/// The queue alone, never full and never contended: one write and one read on the same thread, so
+/// the figures are each queue's own cost rather than a race with the reader (in
+/// <see cref="TelemetryQueueBenchmarks"/> a fast writer mostly meets a full queue).
+/// Run: dotnet run -c Release -- --filter *TelemetryQueueRoundTrip* --job short
+/// </summary>
+[MemoryDiagnoser]
+public class TelemetryQueueRoundTripBenchmarks
+{
+    private readonly TelemetryEvent _event = new() { Kind = TelemetryEventKind.TaskFinished, TaskId = "TASK-001", AgentId = "agent-1" };
+    private readonly System.Threading.Channels.Channel<TelemetryEvent> _channel = System.Threading.Channels.Channel.CreateBounded<TelemetryEvent>(
+        new System.Threading.Channels.BoundedChannelOptions(1 << 16) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly EventQueue _queue = new(1 << 16);
+
+    [Benchmark(Baseline = true)]
+    public bool BoundedChannelWriteRead() => _channel.Writer.TryWrite(_event) && _channel.Reader.TryRead(out _);
+
+    [Benchmark]
+    public bool EventQueueWriteRead() => _queue.TryWrite(_event) && _queue.TryRead(out _);
+}

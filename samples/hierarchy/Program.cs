@@ -18,10 +18,13 @@ var countLines = AIFunctionFactory.Create(
 ITaskAgent LineCounter() => new ToolAgent(ToolStep.Create(countLines, new Dictionary<string, object?> { ["path"] = "{description}" }));
 
 // The catalog commanders take their stacks from: built-in shell and noop, the offline AI agent,
-// a tool agent, and a composite in which three tool agents vote (a majority decides).
+// a pooled tool agent, a tool agent whose tasks give the tool's arguments in the plan (args:,
+// checked against the tool's schema before the run), and a composite in which three tool agents
+// vote (a majority decides).
 var catalog = AgentRegistry.CreateDefault()
     .AddAI()
     .AddPooled("linecount", LineCounter, maxSize: 2)
+    .AddTools("tools", countLines)
     .Add("checks", () => CompositeAgent.Vote(VoteRule.Majority, 3,
         new ToolAgent(ToolStep.Create(countLines, new Dictionary<string, object?> { ["path"] = "plan.md" })),
         new ToolAgent(ToolStep.Create(countLines, new Dictionary<string, object?> { ["path"] = "hierarchy.toml" })),

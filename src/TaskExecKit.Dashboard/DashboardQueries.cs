@@ -49,54 +49,16 @@ internal static class DashboardQueries
     }
 
     /// <summary>
-    /// The newest events of some kinds in the last 24 hours. The last hour's per-minute rollups say which minutes hold
-    /// them; when they hold enough, only those minutes are read. Otherwise the events of the whole day are read
-    /// newest first (the store has no index on the kind, so that reads the day's rows until the limit is met).
+    /// The newest events of some kinds in the last 24 hours. The SQLite store reads each kind as its own newest-first
+    /// range of its (kind, time) index, so a rare kind costs what it holds, not the day's rows.
     /// </summary>
     internal static async Task<IReadOnlyList<TelemetryEvent>[]> NewestAsync(TelemetrySystem telemetry, (TelemetryEventKind[] Kinds, int Limit)[] wanted, CancellationToken ct)
     {
-        var ranges = new (DateTimeOffset From, DateTimeOffset To)?[wanted.Length];
-        var settled = new bool[wanted.Length];
-        TimeSpan[] windows = [TimeSpan.FromHours(1)];
-        for (int w = 0; w < windows.Length && settled.Contains(false); w++)
-        {
-            var snapshot = await telemetry.GetMetricsAsync(TimeRange.Last(windows[w]), null, ct).ConfigureAwait(false);
-            for (int i = 0; i < wanted.Length; i++)
-            {
-                if (settled[i])
-                {
-                    continue;
-                }
-
-                long seen = 0;
-                for (int m = snapshot.PerMinute.Count - 1; m >= 0 && !settled[i]; m--)
-                {
-                    foreach (var kind in wanted[i].Kinds)
-                    {
-                        seen += snapshot.PerMinute[m].Metrics.CountOf(kind);
-                    }
-
-                    if (seen >= wanted[i].Limit)
-                    {
-                        ranges[i] = (snapshot.PerMinute[m].Minute, snapshot.To);
-                        settled[i] = true;
-                    }
-                }
-
-                if (!settled[i] && w == windows.Length - 1)
-                {
-                    ranges[i] = (snapshot.To - TimeSpan.FromDays(1), snapshot.To);
-                    settled[i] = true;
-                }
-            }
-        }
-
+        var day = TimeRange.Last(TimeSpan.FromDays(1));
         var results = new IReadOnlyList<TelemetryEvent>[wanted.Length];
         for (int i = 0; i < wanted.Length; i++)
         {
-            results[i] = ranges[i] is { } r
-                ? await telemetry.GetEventsAsync(new EventQuery(TimeRange.Between(r.From, r.To), null, wanted[i].Kinds, wanted[i].Limit), ct).ConfigureAwait(false)
-                : [];
+            results[i] = await telemetry.GetEventsAsync(new EventQuery(day, null, wanted[i].Kinds, wanted[i].Limit), ct).ConfigureAwait(false);
         }
 
         return results;
@@ -104,7 +66,7 @@ internal static class DashboardQueries
 
     internal static async Task<List<object>> AuditAsync(TelemetrySystem telemetry, TimeRange range, string? kind, string? agent, string? text, CancellationToken ct)
     {
-        var entries = await telemetry.GetAuditEntriesAsync(range, 5000, ct).ConfigureAwait(false);
+        var entries = await telemetry.GetLatestAuditEntriesAsync(range, 5000, ct).ConfigureAwait(false);
         TelemetryEventKind? wanted = Enum.TryParse<TelemetryEventKind>(kind, ignoreCase: true, out var k) ? k : null;
         return [.. entries
             .Where(e => wanted is null || e.Event.Kind == wanted)

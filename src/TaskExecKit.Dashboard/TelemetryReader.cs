@@ -20,8 +20,7 @@ internal sealed class TelemetryReader : IAsyncDisposable
 
     /// <summary>
     /// Shares one answer among every page that asks while nothing changed (<paramref name="version"/> is the change
-    /// hub's): the lists read by kind can be slow on a big store (see docs/benchmarks.md), and every open page asks
-    /// again on each change.
+    /// hub's): every open page asks again on each change, and they all want the same answer.
     /// </summary>
     internal Task<object> SharedAsync(string key, long version, Func<Task<object>> compute)
     {

@@ -14,7 +14,7 @@ namespace TaskExecKit.Sqlite;
 internal sealed class SqliteTelemetryStore : ITelemetryStore
 {
     /// <summary>The schema version of telemetry.db (2 added the all-agents rollup and keyed rollups by agent).</summary>
-    internal const int SchemaVersion = 2;
+    internal const int SchemaVersion = 3;
 
     /// <summary>The schema version of audit.db.</summary>
     internal const int AuditSchemaVersion = 1;
@@ -361,10 +361,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
                     _eventQueries.Clear();
                 }
 
-                _eventQueries[shape] = cmd = PrepareRead(
-                    $"SELECT {EventColumns} FROM events WHERE " + (query.AgentId is null ? string.Empty : "agent_id = $agent AND ")
-                    + "ts >= $since AND ts < $until" + kinds + " ORDER BY ts DESC LIMIT $limit",
-                    "$since", "$until", "$limit", "$agent");
+                _eventQueries[shape] = cmd = PrepareRead(EventQuerySql(query), "$since", "$until", "$limit", "$agent");
             }
 
             cmd.Parameters[0].Value = since.UtcTicks;
@@ -390,13 +387,39 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         }
     }
 
-    public async ValueTask<IReadOnlyList<AuditEntry>> GetAuditEntriesAsync(DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The SQL of an event query. Without an agent, each kind asked for is its own newest-first range of
+    /// <c>ix_events_kind_ts</c> (at most <c>$limit</c> rows each), merged: a rare kind costs what it holds, however
+    /// many other events the range has. With an agent, the agent's range of <c>ix_events_agent_ts</c>, filtered.
+    /// </summary>
+    private static string EventQuerySql(EventQuery query)
+    {
+        if (query.AgentId is not null || query.Kinds.Count == 0)
+        {
+            string kinds = query.Kinds.Count == 0 ? string.Empty
+                : " AND kind IN (" + string.Join(',', query.Kinds.Select(k => ((int)k).ToString(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal)) + ")";
+            return $"SELECT {EventColumns} FROM events WHERE " + (query.AgentId is null ? string.Empty : "agent_id = $agent AND ")
+                + "ts >= $since AND ts < $until" + kinds + " ORDER BY ts DESC LIMIT $limit";
+        }
+
+        var perKind = query.Kinds.Select(k => (int)k).Distinct().Order().Select(k => string.Create(CultureInfo.InvariantCulture,
+            $"SELECT * FROM (SELECT {EventColumns} FROM events INDEXED BY ix_events_kind_ts WHERE kind = {k} AND ts >= $since AND ts < $until ORDER BY ts DESC LIMIT $limit)"));
+        return string.Join(" UNION ALL ", perKind) + " ORDER BY ts DESC LIMIT $limit";
+    }
+
+    public ValueTask<IReadOnlyList<AuditEntry>> GetAuditEntriesAsync(DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken) =>
+        ReadAuditAsync($"SELECT seq, {EventColumns}, hash FROM audit.audit WHERE ts >= $since AND ts < $until ORDER BY seq LIMIT $limit", since, until, limit, cancellationToken);
+
+    public ValueTask<IReadOnlyList<AuditEntry>> GetLatestAuditEntriesAsync(DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken) =>
+        ReadAuditAsync($"SELECT * FROM (SELECT seq, {EventColumns}, hash FROM audit.audit WHERE ts >= $since AND ts < $until ORDER BY seq DESC LIMIT $limit) ORDER BY seq", since, until, limit, cancellationToken);
+
+    private async ValueTask<IReadOnlyList<AuditEntry>> ReadAuditAsync(string sql, DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken)
     {
         await _readGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var cmd = _read.CreateCommand();
-            cmd.CommandText = $"SELECT seq, {EventColumns}, hash FROM audit.audit WHERE ts >= $since AND ts < $until ORDER BY seq LIMIT $limit";
+            cmd.CommandText = sql;
             cmd.Parameters.AddWithValue("$since", since.UtcTicks);
             cmd.Parameters.AddWithValue("$until", until.UtcTicks);
             cmd.Parameters.AddWithValue("$limit", limit);
@@ -682,6 +705,12 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
             "ALTER TABLE main.rollups_v2 RENAME TO rollups",
             "CREATE INDEX main.ix_rollups_minute ON rollups (minute)",
             "CREATE TABLE main.rollups_all (minute INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+        ],
+        ("main", 3) =>
+        [
+            // The newest events of some kinds (decisions, alerts, kill switches) are an index range per kind, not a
+            // walk over every event of the range.
+            "CREATE INDEX main.ix_events_kind_ts ON events (kind, ts)",
         ],
         ("audit", 1) =>
         [

@@ -54,7 +54,7 @@ internal static class MonitorCommand
         var runtime = RuntimeOption();
         var verify = new Option<bool>("--verify") { Description = "Check the whole hash chain and the external chain head; exits 2 and names the first bad row when it does not verify." };
         var head = new Option<FileInfo?>("--audit-head") { Description = "The chain head file, when it is not runtime/state/audit.head." };
-        var limit = new Option<int>("--limit") { Description = "The most rows to print.", DefaultValueFactory = _ => 1000 };
+        var limit = new Option<int>("--limit") { Description = "The most rows to print: the newest of the range, printed oldest first.", DefaultValueFactory = _ => 1000 };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of tables." };
         var command = new Command("audit", "Print the audit trail (effects, decisions, configuration changes, kill switches) and optionally verify it.") { since, runtime, verify, head, limit, json };
         command.SetAction((parse, cancellationToken) =>
@@ -111,7 +111,7 @@ internal static class MonitorCommand
         if (verification is null or { IsValid: true })
         {
             await using var telemetry = OpenReadOnly(runtime, head);
-            entries = await telemetry.GetAuditEntriesAsync(range, limit, cancellationToken).ConfigureAwait(false);
+            entries = await telemetry.GetLatestAuditEntriesAsync(range, limit, cancellationToken).ConfigureAwait(false);
         }
 
         await stdout.WriteAsync(json ? AuditJson(entries, verification) : AuditTable(entries, range, verification)).ConfigureAwait(false);

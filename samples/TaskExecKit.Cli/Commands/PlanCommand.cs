@@ -11,7 +11,7 @@ internal static class PlanCommand
     {
         var sot = new Option<FileInfo>("--sot") { Description = "The markdown source of truth to read (sot.md v1 or v2); with --goal, where the new one is written (sot.md by default)." };
         var goal = new Option<string>("--goal") { Description = "Ask the configured AI provider (ai.toml; offline by default) for a plan for this goal, validate it, and write it to --sot." };
-        var config = new Option<string>("--config") { Description = "The configuration folder (ai.toml) used with --goal.", DefaultValueFactory = _ => "config" };
+        var config = new Option<string>("--config") { Description = "The configuration folder: agents/*.toml (agent names the plan may use, as `run` registers them) and ai.toml (used with --goal).", DefaultValueFactory = _ => "config" };
         var output = new Option<FileInfo>("--out") { Description = "Where to write the plan.", DefaultValueFactory = _ => new FileInfo("plan.json") };
         var explain = new Option<bool>("--explain") { Description = "Print levels, critical path, width and wall-time estimates." };
         var workers = new Option<int>("--max-workers") { Description = "Workers to estimate the wall time for (with --explain).", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -40,7 +40,7 @@ internal static class PlanCommand
                         return CliErrors.BadInput;
                     }
 
-                    return await RunAsync(sotFile, parse.GetRequiredValue(output), parse.GetValue(explain), parse.GetValue(workers), stdout, stderr).ConfigureAwait(false);
+                    return await RunAsync(sotFile, parse.GetRequiredValue(output), parse.GetValue(explain), parse.GetValue(workers), stdout, stderr, parse.GetRequiredValue(config)).ConfigureAwait(false);
                 },
                 stderr);
         });
@@ -104,7 +104,7 @@ internal static class PlanCommand
         return CliErrors.Ok;
     }
 
-    internal static async Task<int> RunAsync(FileInfo sot, FileInfo output, bool explain, int maxWorkers, TextWriter stdout, TextWriter stderr)
+    internal static async Task<int> RunAsync(FileInfo sot, FileInfo output, bool explain, int maxWorkers, TextWriter stdout, TextWriter stderr, string configDirectory = "config")
     {
         if (maxWorkers < 1)
         {
@@ -113,7 +113,9 @@ internal static class PlanCommand
         }
 
         var plan = Plan.FromSot(sot.FullName, new PlanReadOptions { WorkingDirectory = Environment.CurrentDirectory });
-        var validation = plan.Validate();
+        // The agent names `run` registers: noop, shell, ai and the agents of agents/*.toml.
+        var engineConfig = Directory.Exists(configDirectory) ? Configuration.EngineConfig.Load(configDirectory) : Configuration.EngineConfig.Default;
+        var validation = plan.Validate(CliAgents.ValidationOptions(engineConfig));
         if (!validation.IsValid)
         {
             // Nothing is written: an existing plan.json stays as it was.

@@ -9,8 +9,8 @@ using TaskExecKit.Telemetry;
 namespace TaskExecKit.Cli.Commands;
 
 /// <summary>
-/// <c>task-exec-kit run --plan plan.json [--max-workers N] [--dry-run] [--fail-fast] [--config dir] [--runs dir] [--grant cap]...</c>:
-/// runs a plan and writes evidence under <c>runs/</c>. Exit codes: 0 every task succeeded, 2 a task
+/// <c>task-exec-kit run --plan plan.json [--max-workers N] [--dry-run] [--fail-fast] [--config dir] [--runs dir] [--grant cap]... [--hierarchy hierarchy.toml]</c>:
+/// runs a plan and writes evidence under <c>runs/</c>; with <c>--hierarchy</c>, through a CECCA (see <see cref="HierarchyRun"/>). Exit codes: 0 every task succeeded, 2 a task
 /// failed, 1 bad input, 130 interrupted.
 /// </summary>
 internal static class RunCommand
@@ -31,10 +31,11 @@ internal static class RunCommand
         var runtime = new Option<string>("--runtime") { Description = "Where telemetry (events, metrics, the audit trail) is recorded; read it with `monitor`.", DefaultValueFactory = _ => "runtime" };
         var resume = new Option<string>("--resume") { Description = "Continue a stopped run (its id is printed by `run`): finished tasks are not run again, tasks in flight run once more with the same idempotency key. Needs the same plan and --runtime." };
         var grants = new Option<string[]>("--grant") { Description = "Grant every task an effect, e.g. --grant process:git --grant fs.read:. (repeatable).", DefaultValueFactory = _ => [] };
+        var hierarchy = new Option<string>("--hierarchy") { Description = "Run the plan through a CECCA configured from this hierarchy.toml (commanders, their agents, budget, failure policy) and print each commander's report." };
 
         var command = new Command("run", "Run a plan: every task as soon as what it needs has succeeded, under a default-deny effect policy.")
         {
-            plan, maxWorkers, dryRun, failFast, config, runs, runtime, grants, resume,
+            plan, maxWorkers, dryRun, failFast, config, runs, runtime, grants, resume, hierarchy,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             new RunOptions(
@@ -49,6 +50,7 @@ internal static class RunCommand
             {
                 RuntimeDirectory = parseResult.GetValue(runtime),
                 ResumeRunId = parseResult.GetValue(resume),
+                HierarchyPath = parseResult.GetValue(hierarchy),
             },
             parseResult.InvocationConfiguration.Output,
             parseResult.InvocationConfiguration.Error,
@@ -59,6 +61,11 @@ internal static class RunCommand
 
     internal static async Task<int> RunAsync(RunOptions options, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellationToken)
     {
+        if (options.HierarchyPath is not null)
+        {
+            return await HierarchyRun.RunAsync(options, output, error, interactive, cancellationToken).ConfigureAwait(false);
+        }
+
         Plan plan;
         TaskExecutor executor;
         TelemetrySystem? telemetry = null;
@@ -86,6 +93,9 @@ internal static class RunCommand
             var engineConfig = Directory.Exists(options.ConfigDirectory) ? EngineConfig.Load(options.ConfigDirectory) : EngineConfig.Default;
             plan = options.PlanPath.EndsWith(".md", StringComparison.OrdinalIgnoreCase) ? Plan.FromSot(options.PlanPath) : Plan.Load(options.PlanPath);
             var builder = TaskExecutor.Builder().Configure(engineConfig);
+
+            // The agents of agents/*.toml too, as `plan` checks them (CliAgents); names in code keep theirs.
+            builder.Agents(Agents.AgentRegistryConfigExtensions.AddFromConfig(Agents.AgentRegistry.CreateDefault(), engineConfig));
             if (options.MaxWorkers is { } workers)
             {
                 builder.MaxWorkers(workers);
@@ -225,10 +235,10 @@ internal static class RunCommand
         }
     }
 
-    private static bool IsBadInput(Exception ex)
+    internal static bool IsBadInput(Exception ex)
         => ex is TaskExecKitException or IOException or UnauthorizedAccessException or ArgumentException;
 
-    private static string Describe(Exception ex, string planPath) => ex switch
+    internal static string Describe(Exception ex, string planPath) => ex switch
     {
         FileNotFoundException missing when IsPlan(missing.FileName, planPath) => $"{planPath}: the plan file does not exist.",
         DirectoryNotFoundException when !File.Exists(planPath) => $"{planPath}: the plan file does not exist.",
@@ -248,7 +258,7 @@ internal static class RunCommand
         return BadInput;
     }
 
-    private static string Summary(RunResult result)
+    internal static string Summary(RunResult result)
     {
         var counts = result.Tasks.GroupBy(t => t.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} {Word(g.Key)}");
         string status = result.Status switch
@@ -274,7 +284,7 @@ internal static class RunCommand
     };
 
     /// <summary>Prints task state changes: one plain line each when redirected, a live status line on a terminal.</summary>
-    private sealed class ProgressDisplay(TextWriter output, bool interactive) : IProgress<TaskProgress>
+    internal sealed class ProgressDisplay(TextWriter output, bool interactive) : IProgress<TaskProgress>
     {
         private readonly Lock _gate = new();
         private readonly HashSet<string> _running = new(StringComparer.Ordinal);
@@ -365,4 +375,7 @@ internal sealed record RunOptions(
 
     /// <summary>Gets the journaled run to continue, or null for a new run.</summary>
     public string? ResumeRunId { get; init; }
+
+    /// <summary>Gets the hierarchy.toml to run the plan through a CECCA with, or null for a plain run.</summary>
+    public string? HierarchyPath { get; init; }
 }

@@ -16,7 +16,7 @@ namespace TaskExecKit;
 /// with <see cref="Builder"/>; it is immutable and may run several prompts at once.
 /// </summary>
 /// <remarks>Not Microsoft Agent Framework's <c>AIAgent</c>: this one lives in the <c>TaskExecKit</c> namespace.</remarks>
-public sealed class AIAgent
+public sealed partial class AIAgent
 {
     private readonly IChatClient _client;
     private readonly IReadOnlyList<AgentTool> _tools;
@@ -99,7 +99,7 @@ public sealed class AIAgent
     }
 
     private async Task<AgentResponse> RunAsync(string prompt, AgentContext? task, CancellationToken cancellationToken)
-        => (await RunCoreAsync(prompt, task, cancellationToken).ConfigureAwait(false)).Response;
+        => (await RunWithMiddlewareAsync(prompt, task, cancellationToken).ConfigureAwait(false)).Response;
 
     /// <summary>
     /// Runs one prompt and reads the answer as <typeparamref name="T"/>: the model is asked for JSON
@@ -122,7 +122,7 @@ public sealed class AIAgent
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(prompt);
         JsonElement schema = AIJsonUtilities.CreateJsonSchema(typeof(T), serializerOptions: StructuredJson.Options);
-        return RunStructuredAsync(prompt, schema, typeof(T).Name, json => json.Deserialize<T>(StructuredJson.Options), cancellationToken);
+        return RunStructuredWithMiddlewareAsync(prompt, (p, ledgers, ct) => RunStructuredAsync(p, ledgers, schema, typeof(T).Name, json => json.Deserialize<T>(StructuredJson.Options), ct), cancellationToken);
     }
 
     /// <summary>
@@ -142,15 +142,16 @@ public sealed class AIAgent
             throw new ArgumentException("The schema must be a JSON object (or true).", nameof(schema));
         }
 
-        return RunStructuredAsync(prompt, schema.Clone(), "answer", json => json.Clone(), cancellationToken);
+        JsonElement copy = schema.Clone();
+        return RunStructuredWithMiddlewareAsync(prompt, (p, ledgers, ct) => RunStructuredAsync(p, ledgers, copy, "answer", json => json.Clone(), ct), cancellationToken);
     }
 
     /// <summary>Gets how many answers a structured run may ask for before it refuses (3 by default).</summary>
     public int MaxAnswerAttempts => Extras.MaxAnswerAttempts;
 
-    private async Task<AgentResponse<T>> RunStructuredAsync<T>(string prompt, JsonElement schema, string schemaName, Func<JsonElement, T?> read, CancellationToken cancellationToken)
+    private async Task<AgentResponse<T>> RunStructuredAsync<T>(string prompt, IReadOnlyList<BudgetLedger> ledgers, JsonElement schema, string schemaName, Func<JsonElement, T?> read, CancellationToken cancellationToken)
     {
-        var run = new AgentRun(this, task: null);
+        var run = new AgentRun(this, task: null) { Ledgers = ledgers };
         string schemaText = schema.GetRawText();
         var messages = StartMessages(prompt, "Answer with only a JSON value (no prose, no code fence) that matches this JSON schema:\n" + schemaText);
         var format = ChatResponseFormat.ForJsonSchema(schema, StructuredJson.SchemaName(schemaName));
@@ -183,12 +184,16 @@ public sealed class AIAgent
 
     /// <summary>Runs one prompt; with a plan task's context, its tool calls are checked against the task's policy and audited as the task's effects.</summary>
     internal Task<(AgentResponse Response, AgentRun Run)> RunCoreAsync(string prompt, AgentContext? task, CancellationToken cancellationToken)
-        => RunCoreAsync(prompt, task, extraInstructions: null, cancellationToken);
+        => RunCoreAsync(prompt, task, extraInstructions: null, [], cancellationToken);
 
     /// <summary>Runs one prompt with a second system message after the agent's instructions (e.g. the planner's format rules).</summary>
-    internal async Task<(AgentResponse Response, AgentRun Run)> RunCoreAsync(string prompt, AgentContext? task, string? extraInstructions, CancellationToken cancellationToken)
+    internal Task<(AgentResponse Response, AgentRun Run)> RunCoreAsync(string prompt, AgentContext? task, string? extraInstructions, CancellationToken cancellationToken)
+        => RunCoreAsync(prompt, task, extraInstructions, [], cancellationToken);
+
+    /// <summary>Runs one prompt; every model call is also checked against and charged to <paramref name="ledgers"/> (agent budget middleware).</summary>
+    internal async Task<(AgentResponse Response, AgentRun Run)> RunCoreAsync(string prompt, AgentContext? task, string? extraInstructions, IReadOnlyList<BudgetLedger> ledgers, CancellationToken cancellationToken)
     {
-        var run = new AgentRun(this, task);
+        var run = new AgentRun(this, task) { Ledgers = ledgers };
         var messages = StartMessages(prompt, extraInstructions);
         if (Extras.Memory is { } memory)
         {
@@ -286,6 +291,11 @@ public sealed class AIAgent
                 invoker.IncludeDetailedErrors = false;
             })
             .Use(inner => new AgentRunChatClient(inner, run));
+        if (run.Ledgers.Count > 0)
+        {
+            builder.Use(inner => new LedgerChatClient(inner, run.Ledgers));
+        }
+
         if (Extras.ContentFilters.Count > 0)
         {
             builder.Use(inner => new ContentFilterChatClient(inner, run, Extras.ContentFilters));

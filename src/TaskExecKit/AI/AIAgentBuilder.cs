@@ -619,6 +619,32 @@ public sealed class AIAgentBuilder
             throw new InvalidOperationException($"MaxAnswerAttempts is {_maxAnswerAttempts}; it must be at least 1.");
         }
 
-        return new AgentExtras([.. _middleware], [.. _contentFilters], _recordPath is null ? null : new ChatRecorder(_recordPath), _toolTimeout, _maxAnswerAttempts, _memory, _cache);
+        return new AgentExtras([.. _middleware], [.. _contentFilters], _recordPath is null ? null : new ChatRecorder(_recordPath), _toolTimeout, _maxAnswerAttempts, _memory, _cache)
+        {
+            AgentMiddleware = [.. _agentMiddleware],
+        };
+    }
+
+    // Agent middleware: around each run of the agent (prompt in, response out), not around each model call.
+    private readonly List<Func<DelegatingAIAgent, DelegatingAIAgent>> _agentMiddleware = [];
+
+    /// <summary>
+    /// Adds agent middleware around every run of the agent (prompt in, <see cref="AgentResponse"/> out): runs from
+    /// code, structured runs, and the runs of a plan's <c>ai</c> agent. <paramref name="middleware"/> wraps the agent
+    /// below it in a <see cref="DelegatingAIAgent"/> (e.g. <c>inner =&gt; new MyAgent(inner)</c>); the first added is the
+    /// outermost. Ready pieces: <see cref="AIAgentMiddleware.UseLogging"/>, <see cref="AIAgentMiddleware.UseTelemetry"/>,
+    /// <see cref="AIAgentMiddleware.UseBudget"/>, <see cref="AIAgentMiddleware.UseRetry"/>. The chain is built once, on the
+    /// first run, and shared by concurrent runs. This is agent middleware; <see cref="Use(Func{IChatClient, IChatClient})"/>
+    /// adds chat-client middleware around each model call. The two cannot be mixed up: a lambda that makes a
+    /// <see cref="DelegatingAIAgent"/> only fits this overload (write <c>(DelegatingAIAgent inner) =&gt; ...</c> if the
+    /// compiler ever finds both fit).
+    /// </summary>
+    /// <param name="middleware">Wraps the inner agent.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Use(Func<DelegatingAIAgent, DelegatingAIAgent> middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        _agentMiddleware.Add(middleware);
+        return this;
     }
 }

@@ -24,10 +24,10 @@ internal sealed class AITaskAgent : ITaskAgent
     {
         ArgumentNullException.ThrowIfNull(context);
         AgentResponse response;
-        AgentRun run;
+        AgentRun? run;
         try
         {
-            (response, run) = await _agent.RunCoreAsync(PromptOf(context.Task), context, cancellationToken).ConfigureAwait(false);
+            (response, run) = await _agent.RunWithMiddlewareAsync(PromptOf(context.Task), context, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
@@ -49,7 +49,7 @@ internal sealed class AITaskAgent : ITaskAgent
         await log.WriteLineAsync(response.Text.AsMemory(), cancellationToken).ConfigureAwait(false);
         await log.FlushAsync(cancellationToken).ConfigureAwait(false);
 
-        if (run.FirstDenial is { } denial)
+        if (run?.FirstDenial is { } denial)
         {
             // As with the shell agent, an effect the task was not granted ends the task as denied, even when the model went on to answer.
             throw new EffectDeniedException(denial.Capability, context.Task.Id, denial.Resolved);

@@ -18,6 +18,9 @@ internal sealed record AgentExtras(
 {
     internal static readonly TimeSpan DefaultToolTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>Gets the agent middleware (<see cref="AIAgentBuilder.Use(Func{DelegatingAIAgent, DelegatingAIAgent})"/>), first added outermost.</summary>
+    internal IReadOnlyList<Func<DelegatingAIAgent, DelegatingAIAgent>> AgentMiddleware { get; init; } = [];
+
     internal static AgentExtras Default { get; } = new([], [], null, DefaultToolTimeout, 3);
 }
 

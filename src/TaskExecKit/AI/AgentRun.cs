@@ -29,6 +29,9 @@ internal sealed class AgentRun
 
     internal AIAgent Agent { get; }
 
+    /// <summary>Gets the budgets of the agent's budget middleware, checked before and charged after each model call.</summary>
+    internal IReadOnlyList<BudgetLedger> Ledgers { get; init; } = [];
+
     /// <summary>Gets the policy tool calls are checked against: the agent's, or the plan task's when the agent runs as a task's agent.</summary>
     internal EffectPolicy Policy { get; }
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
 using TaskExecKit.Planning;
 
 namespace TaskExecKit.Agents;
@@ -12,6 +14,7 @@ public sealed class AgentRegistry
     private readonly Dictionary<string, (Func<ITaskAgent> Factory, bool RunsCommands)> _agents;
     private readonly Dictionary<string, AgentPool> _pools;
     private readonly List<Func<ITaskAgent, ITaskAgent>> _middleware;
+    private readonly Dictionary<string, IReadOnlyDictionary<string, JsonElement>> _tools;
 
     /// <summary>Creates an empty registry; see <see cref="CreateDefault"/> for one with the built-in agents.</summary>
     public AgentRegistry()
@@ -19,6 +22,7 @@ public sealed class AgentRegistry
         _agents = new(StringComparer.Ordinal);
         _pools = new(StringComparer.Ordinal);
         _middleware = [];
+        _tools = new(StringComparer.Ordinal);
     }
 
     private AgentRegistry(AgentRegistry other)
@@ -26,6 +30,7 @@ public sealed class AgentRegistry
         _agents = new(other._agents, StringComparer.Ordinal);
         _pools = new(other._pools, StringComparer.Ordinal);
         _middleware = [.. other._middleware];
+        _tools = new(other._tools, StringComparer.Ordinal);
     }
 
     /// <summary>Gets the registered agent names.</summary>
@@ -85,6 +90,26 @@ public sealed class AgentRegistry
         var pool = new AgentPool(name, factory, maxSize);
         Add(name, () => new PooledAgent(pool), runsCommands);
         _pools.Add(name, pool);
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a tool agent (<see cref="ToolAgent.ForPlan"/>) that runs, for each task, the tool the task names in
+    /// <c>tool:</c> (optional when there is one tool) with the task's <c>args:</c>. Plan validation then checks each
+    /// task on this agent: the tool must be one of these (<c>TEK011</c>, listing them) and the arguments must match
+    /// its JSON schema (<c>TEK012</c>, naming the argument), so a bad call fails before anything runs. Every call is
+    /// still checked against the task's effect policy as <c>tool:&lt;name&gt;</c> (grant it with <c>effects:</c>).
+    /// </summary>
+    /// <param name="name">The name plans use in <c>agent:</c>, e.g. <c>tools</c>.</param>
+    /// <param name="tools">The tools, with distinct names (e.g. from <see cref="AIFunctionFactory"/>).</param>
+    /// <returns>This registry.</returns>
+    /// <exception cref="ArgumentException">The name is empty or already registered, there are no tools, or two share a name.</exception>
+    public AgentRegistry AddTools(string name, params AIFunction[] tools)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var agent = ToolAgent.ForPlan(tools);
+        Add(name, () => agent);
+        _tools[name] = agent.PlanTools;
         return this;
     }
 
@@ -152,6 +177,11 @@ public sealed class AgentRegistry
             }
         }
 
+        foreach (var (name, tools) in _tools)
+        {
+            options.Tools[name] = tools;
+        }
+
         return options;
     }
 
@@ -172,7 +202,18 @@ public sealed class AgentRegistry
         {
             target._pools.Add(name, pool);
         }
+
+        if (_tools.TryGetValue(name, out var tools))
+        {
+            target._tools[name] = tools;
+        }
     }
+
+    /// <summary>Gets the tools (name → argument schema) of a tool agent registered with <see cref="AddTools"/>, or null.</summary>
+    internal IReadOnlyDictionary<string, JsonElement>? ToolsOf(string name) => _tools.GetValueOrDefault(name);
+
+    /// <summary>Declares the tools a registered agent runs from the plan (an agent that stands for a tool agent, e.g. the hierarchy's router).</summary>
+    internal void SetTools(string name, IReadOnlyDictionary<string, JsonElement> tools) => _tools[name] = tools;
 
     internal ITaskAgent Create(string name)
     {

@@ -19,6 +19,7 @@ namespace TaskExecKit.Agents;
 public sealed class ToolAgent : ITaskAgent
 {
     private readonly ToolStep[] _steps;
+    private readonly bool _fromPlan;
 
     /// <summary>Creates an agent that runs the steps in order.</summary>
     /// <param name="steps">At least one step.</param>
@@ -34,6 +35,42 @@ public sealed class ToolAgent : ITaskAgent
         _steps = [.. steps];
     }
 
+    private ToolAgent(ToolStep[] steps, bool fromPlan)
+    {
+        _steps = steps;
+        _fromPlan = fromPlan;
+        PlanTools = steps.ToDictionary(s => s.Function.Name, s => s.Function.JsonSchema.Clone(), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Creates an agent that runs, for each task, the one tool the task names in <c>tool:</c> (or the only tool, when
+    /// there is one) with the task's <c>args:</c> as its arguments (typed JSON values, bound to the tool's parameters).
+    /// Register it with <see cref="AgentRegistry.AddTools"/> so that plan validation checks each task's tool and
+    /// arguments against the tool's JSON schema before anything runs. Each call is checked as <c>tool:&lt;name&gt;</c>
+    /// against the task's policy first, as for any tool agent.
+    /// </summary>
+    /// <param name="tools">The tools, with distinct names.</param>
+    /// <returns>The agent.</returns>
+    /// <exception cref="ArgumentException">No tools, a null tool, or two tools of one name.</exception>
+    public static ToolAgent ForPlan(params AIFunction[] tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        if (tools.Length == 0 || tools.Any(t => t is null))
+        {
+            throw new ArgumentException("A tool agent needs at least one tool, and no tool may be null.", nameof(tools));
+        }
+
+        if (tools.GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"Two tools are named '{twice.Key}'; a task could not tell them apart.", nameof(tools));
+        }
+
+        return new ToolAgent([.. tools.Select(ToolStep.FromPlan)], fromPlan: true);
+    }
+
+    /// <summary>Gets, for an agent made by <see cref="ForPlan"/>, its tools' names and argument schemas; empty otherwise.</summary>
+    internal IReadOnlyDictionary<string, JsonElement> PlanTools { get; } = new Dictionary<string, JsonElement>();
+
     /// <summary>Gets the steps, in the order they run.</summary>
     public IReadOnlyList<ToolStep> Steps => _steps;
 
@@ -41,7 +78,24 @@ public sealed class ToolAgent : ITaskAgent
     public async ValueTask<AgentResult> RunAsync(AgentContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        foreach (var step in _steps)
+        IEnumerable<ToolStep> steps = _steps;
+        if (_fromPlan)
+        {
+            var chosen = context.Task.Tool is { } named
+                ? Array.Find(_steps, s => string.Equals(s.Function.Name, named, StringComparison.Ordinal))
+                : _steps.Length == 1 ? _steps[0] : null;
+            if (chosen is null)
+            {
+                string tools = string.Join(", ", _steps.Select(s => s.Function.Name).Order(StringComparer.Ordinal));
+                return AgentResult.Failure(context.Task.Tool is { } missing
+                    ? $"task {context.Task.Id} names tool '{missing}', which this tool agent does not have; its tools: {tools}"
+                    : $"task {context.Task.Id} names no tool (tool:), and this tool agent has several: {tools}");
+            }
+
+            steps = [chosen];
+        }
+
+        foreach (var step in steps)
         {
             cancellationToken.ThrowIfCancellationRequested();
             // Denied: throws EffectDeniedException after the auditor heard of it; the executor records the task as denied.
@@ -143,6 +197,21 @@ public sealed class ToolStep
     }
 
     internal AIFunctionArguments ArgumentsFor(AgentContext context) => _arguments(context);
+
+    /// <summary>Calls <paramref name="function"/> with the task's <c>args:</c> (JSON values the function binds to its parameters).</summary>
+    internal static ToolStep FromPlan(AIFunction function) => new(function, static context =>
+    {
+        var result = new AIFunctionArguments();
+        if (context.Task.Arguments is { ValueKind: JsonValueKind.Object } arguments)
+        {
+            foreach (var argument in arguments.EnumerateObject())
+            {
+                result[argument.Name] = argument.Value;
+            }
+        }
+
+        return result;
+    });
 
     private static string Expand(string template, AgentContext context)
     {

@@ -52,6 +52,11 @@ internal sealed class CeccaRun
         {
             var router = new RouterAgent(this, name);
             registry.Add(name, () => router, _commanders.Any(c => c.Spec.Stack.RunsCommands(name)));
+            if (_commanders.Select(c => c.Spec.Stack.ToolsOf(name)).FirstOrDefault(t => t is not null) is { } tools)
+            {
+                // Tool agents keep their plan validation behind the router: the tool and args of each task are checked before the run.
+                registry.SetTools(name, tools);
+            }
         }
 
         var builder = TaskExecutor.Builder();
@@ -115,18 +120,23 @@ internal sealed class CeccaRun
                 : throw new ArgumentException($"The CECCA's split strategy named commander '{named}' for task {task.Id}; commanders: {string.Join(", ", _byName.Keys.Order(StringComparer.Ordinal))}.");
         }
 
+        // A commander whose stack cannot run the task's agent is passed over: the task goes to one that can.
         string agent = AgentOf(task);
-        if (_options.Split is CeccaSplit.Auto or CeccaSplit.Queue && _commanders.FirstOrDefault(c => c.Spec.Queues.Contains(task.Queue, StringComparer.Ordinal)) is { } byQueue)
+        if (_options.Split is CeccaSplit.Auto or CeccaSplit.Queue && Match(c => c.Spec.Queues.Contains(task.Queue, StringComparer.Ordinal)) is { } byQueue)
         {
             return (byQueue, "by queue");
         }
 
-        if (_options.Split is CeccaSplit.Auto or CeccaSplit.Layer && _commanders.FirstOrDefault(c => c.Spec.Layers.Contains(task.Layer, StringComparer.Ordinal)) is { } byLayer)
+        if (_options.Split is CeccaSplit.Auto or CeccaSplit.Layer && Match(c => c.Spec.Layers.Contains(task.Layer, StringComparer.Ordinal)) is { } byLayer)
         {
             return (byLayer, "by layer");
         }
 
         return (_commanders.FirstOrDefault(c => c.Spec.Stack.Contains(agent)) ?? _commanders[0], "by agent");
+
+        CommanderState? Match(Func<CommanderState, bool> takes)
+            => _commanders.FirstOrDefault(c => takes(c) && c.Spec.Stack.Contains(agent))
+               ?? (_commanders.Any(c => c.Spec.Stack.Contains(agent)) ? null : _commanders.FirstOrDefault(takes));
     }
 
     /// <summary>Runs a task on its commander; on failure applies the failure policy, delegating along a path that never repeats a commander.</summary>

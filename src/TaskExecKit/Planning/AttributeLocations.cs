@@ -8,7 +8,7 @@ namespace TaskExecKit.Planning;
 internal sealed class AttributeLocations
 {
     /// <summary>The attribute keys of plan.json version 2 tasks; sot.md's are a subset.</summary>
-    internal static readonly string[] Keys = ["id", "title", "layer", "agent", "run", "needs", "effects", "timeout", "retries", "description", "done", "idempotent"];
+    internal static readonly string[] Keys = ["id", "title", "layer", "agent", "run", "needs", "effects", "timeout", "retries", "description", "done", "idempotent", "tool", "args"];
 
     private readonly string? _file;
     private Entry[] _entries;

@@ -91,6 +91,8 @@ public sealed class PlanTaskBuilder
     private bool _idempotent = true;
     private string? _description;
     private bool _done;
+    private string? _tool;
+    private System.Text.Json.JsonElement? _arguments;
 
     internal PlanTaskBuilder(string id) => _id = id;
 
@@ -218,7 +220,38 @@ public sealed class PlanTaskBuilder
         return this;
     }
 
+    /// <summary>Names the tool a tool agent runs for the task (<c>tool:</c>); not needed when the agent has one tool.</summary>
+    /// <param name="tool">The tool's name.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException">The name is not letters, digits, '_', '.' or '-'.</exception>
+    public PlanTaskBuilder Tool(string tool)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tool);
+        if (!ToolArguments.IsKey(tool))
+        {
+            throw new ArgumentException($"'{tool}' is not a tool name: use letters, digits, '_', '.' or '-', starting with a letter or '_'.", nameof(tool));
+        }
+
+        _tool = tool;
+        return this;
+    }
+
+    /// <summary>Sets the arguments a tool agent calls its tool with (<c>args:</c>); checked against the tool's schema at validation.</summary>
+    /// <param name="arguments">A JSON object, e.g. <c>JsonDocument.Parse("""{"path": "src"}""").RootElement</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException">The value is not a JSON object.</exception>
+    public PlanTaskBuilder Arguments(System.Text.Json.JsonElement arguments)
+    {
+        if (arguments.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            throw new ArgumentException($"The arguments must be a JSON object, not {arguments.ValueKind}.", nameof(arguments));
+        }
+
+        _arguments = arguments.Clone();
+        return this;
+    }
+
     internal PlanTask ToTask() => new(
         _id, _title ?? _id, _queue, _layer ?? Layers.ForId(_id), _agent, _run, [.. _needs], [.. _effects],
-        _timeout, _retries, _description, _done, location: null, isIdempotent: _idempotent);
+        _timeout, _retries, _description, _done, location: null, isIdempotent: _idempotent, tool: _tool, arguments: _arguments);
 }

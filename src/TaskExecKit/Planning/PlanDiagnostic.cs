@@ -48,4 +48,10 @@ public static class PlanDiagnosticCodes
 
     /// <summary>An attribute value is malformed (retries, ids in needs, a repeated key, an empty value).</summary>
     public const string MalformedAttribute = "TEK010";
+
+    /// <summary>A task names a tool its agent does not have, or gives <c>tool:</c> or <c>args:</c> to an agent that runs no tools from the plan.</summary>
+    public const string UnknownTool = "TEK011";
+
+    /// <summary>A task's <c>args:</c> do not match the JSON schema of its tool.</summary>
+    public const string ToolArgumentsMismatch = "TEK012";
 }

@@ -21,7 +21,7 @@ internal ref struct PlanJsonFastReader
 
     private static readonly byte[][] TaskKeys = [.. AttributeLocations.Keys.Select(Encoding.UTF8.GetBytes)];
 
-    private const int Id = 0, Title = 1, Layer = 2, Agent = 3, Run = 4, Needs = 5, Effects = 6, Timeout = 7, Retries = 8, Description = 9, Done = 10, Idempotent = 11;
+    private const int Id = 0, Title = 1, Layer = 2, Agent = 3, Run = 4, Needs = 5, Effects = 6, Timeout = 7, Retries = 8, Description = 9, Done = 10, Idempotent = 11, Tool = 12, Args = 13;
 
     private readonly byte[] _utf8;
     private readonly string? _file;
@@ -377,7 +377,35 @@ internal ref struct PlanJsonFastReader
             }
         }
 
-        return new PlanTask(id, title, queue, layer, agent, run, needs, effects, timeout, retries, description, done, at, locations, idempotent);
+        string? tool = null;
+        if (_slots[Tool].Kind != JsonTokenType.None)
+        {
+            if (_slots[Tool].Kind == JsonTokenType.String && ToolArguments.IsKey(_slots[Tool].Text!))
+            {
+                tool = _slots[Tool].Text;
+            }
+            else
+            {
+                Report(Tool, PlanDiagnosticCodes.MalformedAttribute, id, $"task {id} has tool {Show(Tool)}, which is not a tool name (letters, digits, '_', '.', '-')");
+            }
+        }
+
+        JsonElement? arguments = null;
+        if (_slots[Args].Kind != JsonTokenType.None)
+        {
+            if (_slots[Args].Element is { } element && PlanJsonReader.Duplicate(element) is null)
+            {
+                arguments = element;
+            }
+            else
+            {
+                Report(Args, PlanDiagnosticCodes.MalformedAttribute, id, _slots[Args].Element is { } twice
+                    ? $"task {id} has args that give '{PlanJsonReader.Duplicate(twice)}' more than once"
+                    : $"task {id} has args {Show(Args)}, which is not a JSON object");
+            }
+        }
+
+        return new PlanTask(id, title, queue, layer, agent, run, needs, effects, timeout, retries, description, done, at, locations, idempotent, tool, arguments);
     }
 
     /// <summary>Reads the value of a known key: its kind, its text (strings, numbers) or its strings (arrays).</summary>
@@ -407,6 +435,11 @@ internal ref struct PlanJsonFastReader
                 }
 
                 return new Slot(kind, where, null, strings);
+            case JsonTokenType.StartObject when version >= 2 && key == Args:
+                var copy = _reader;
+                var element = JsonElement.ParseValue(ref copy);
+                SkipValue();
+                return new Slot(kind, where, null, null, element);
             default:
                 SkipValue();
                 return new Slot(kind, where, null, null);
@@ -503,7 +536,7 @@ internal ref struct PlanJsonFastReader
         return new SourceLocation(_file, _line + 1, column);
     }
 
-    private readonly record struct Slot(JsonTokenType Kind, SourceLocation At, string? Text, List<string>? Strings);
+    private readonly record struct Slot(JsonTokenType Kind, SourceLocation At, string? Text, List<string>? Strings, JsonElement? Element = null);
 
     /// <summary>The last few short strings read, so repeated values (agent names, layers, commands) share one string.</summary>
     private sealed class StringCache

@@ -12,7 +12,7 @@ namespace TaskExecKit.Planning;
 /// </summary>
 internal static class PlanJsonReader
 {
-    private static readonly string[] V2TaskKeys = ["id", "title", "layer", "agent", "run", "needs", "effects", "timeout", "retries", "description", "done", "idempotent"];
+    private static readonly string[] V2TaskKeys = AttributeLocations.Keys;
     internal static readonly string[] TopKeys = ["version", "source", "generated_at", "queues"];
     internal static readonly string[] QueueKeys = ["name", "tasks"];
 
@@ -225,9 +225,37 @@ internal static class PlanJsonReader
                 }
             }
 
+            string? tool = null;
+            if (t.Get("tool") is { } toolNode)
+            {
+                if (toolNode.Kind == JsonTokenType.String && ToolArguments.IsKey(toolNode.Text))
+                {
+                    tool = toolNode.Text;
+                }
+                else
+                {
+                    Report(toolNode, PlanDiagnosticCodes.MalformedAttribute, id, $"task {id} has tool {Show(toolNode)}, which is not a tool name (letters, digits, '_', '.', '-')");
+                }
+            }
+
+            JsonElement? arguments = null;
+            if (t.Get("args") is { } argsNode)
+            {
+                if (argsNode.Kind == JsonTokenType.StartObject && text.Element(argsNode.Offset) is var element && Duplicate(element) is null)
+                {
+                    arguments = element;
+                }
+                else
+                {
+                    Report(argsNode, PlanDiagnosticCodes.MalformedAttribute, id, argsNode.Kind == JsonTokenType.StartObject
+                        ? $"task {id} has args that give '{Duplicate(text.Element(argsNode.Offset))}' more than once"
+                        : $"task {id} has args {Show(argsNode)}, which is not a JSON object");
+                }
+            }
+
             return new PlanTask(
                 id, title, queue, layer, OptionalString(t, "agent"), run, needs, effects, timeout, retries,
-                OptionalString(t, "description"), done, at, locations, idempotent);
+                OptionalString(t, "description"), done, at, locations, idempotent, tool, arguments);
         }
 
         private List<string>? Strings(Node node, string id, string key, string code)
@@ -292,6 +320,21 @@ internal static class PlanJsonReader
         }
 
         private static string Show(Node node) => PlanJsonReader.Show(node.Kind, node.Text);
+    }
+
+    /// <summary>The first property name an object gives twice, or null.</summary>
+    internal static string? Duplicate(JsonElement obj)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+            {
+                return property.Name;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Names a JSON value in a message: its kind, and its text for strings and numbers.</summary>
@@ -425,6 +468,14 @@ internal static class PlanJsonReader
         }
 
         public string? File { get; }
+
+        /// <summary>The JSON value that starts at a byte offset, read again as an element (for a task's args).</summary>
+        public JsonElement Element(long offset)
+        {
+            var reader = new Utf8JsonReader(_utf8.AsSpan((int)offset), new JsonReaderOptions { MaxDepth = 64 });
+            reader.Read();
+            return JsonElement.ParseValue(ref reader);
+        }
 
         public SourceLocation At(long offset)
         {

@@ -129,6 +129,17 @@ internal static class PlanJsonWriter
             {
                 w.WriteBoolean("idempotent", false);
             }
+
+            if (task.Tool is not null)
+            {
+                w.WriteString("tool", task.Tool);
+            }
+
+            if (task.Arguments is { } arguments)
+            {
+                w.WritePropertyName("args");
+                arguments.WriteTo(w);
+            }
         }
 
         w.WriteEndObject();

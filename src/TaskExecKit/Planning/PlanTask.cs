@@ -1,3 +1,4 @@
+using System.Text.Json;
 using TaskExecKit.Effects;
 
 namespace TaskExecKit.Planning;
@@ -24,8 +25,12 @@ public sealed class PlanTask
         bool isDone,
         SourceLocation? location,
         AttributeLocations? attributeLocations = null,
-        bool isIdempotent = true)
+        bool isIdempotent = true,
+        string? tool = null,
+        JsonElement? arguments = null)
     {
+        Tool = tool;
+        Arguments = arguments;
         Id = id;
         Title = title;
         Queue = queue;
@@ -99,6 +104,18 @@ public sealed class PlanTask
     /// crash is not run again: it is marked <see cref="Execution.TaskRunStatus.NeedsReview"/> for a person to check.
     /// </summary>
     public bool IsIdempotent { get; }
+
+    /// <summary>
+    /// Gets the tool a tool agent runs for this task (<c>tool:</c>), or null: a tool agent with one tool runs that
+    /// one. Checked at plan validation against the tools of the task's agent.
+    /// </summary>
+    public string? Tool { get; }
+
+    /// <summary>
+    /// Gets the arguments a tool agent calls its tool with (<c>args:</c>), a JSON object, or null for none.
+    /// Checked at plan validation against the tool's JSON schema.
+    /// </summary>
+    public JsonElement? Arguments { get; }
 
     /// <summary>Gets where the task was written, when the plan came from a file.</summary>
     public SourceLocation? Location { get; }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace TaskExecKit.Planning;
 
 /// <summary>What a plan is checked against: the agents that exist and which of them run commands.</summary>
@@ -20,4 +22,12 @@ public sealed class PlanValidationOptions
     /// check a plan's shape before the agents are known. True by default.
     /// </summary>
     public bool CheckAgents { get; set; } = true;
+
+    /// <summary>
+    /// Gets the tool agents: for each agent that runs a tool named by the plan (<see cref="Agents.AgentRegistry.AddTools"/>),
+    /// its tools by name, each with the JSON schema of its arguments. A task on such an agent must name one of its
+    /// tools in <c>tool:</c> (unless it has only one) and give <c>args:</c> that match the tool's schema; a task that
+    /// gives <c>tool:</c> or <c>args:</c> to another agent is a problem. Checked when <see cref="CheckAgents"/> is true.
+    /// </summary>
+    public IDictionary<string, IReadOnlyDictionary<string, JsonElement>> Tools { get; } = new Dictionary<string, IReadOnlyDictionary<string, JsonElement>>(StringComparer.Ordinal);
 }

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using TaskExecKit.AI;
+
 namespace TaskExecKit.Planning;
 
 /// <summary>Finds every problem of a plan at once: what reading found, then ids, dependencies, cycles and agents.</summary>
@@ -33,6 +36,7 @@ internal static class PlanValidator
             }
 
             CheckAgent(task, options, diagnostics);
+            CheckTool(task, options, diagnostics);
         }
 
         var graph = TaskGraph.Build(plan);
@@ -85,6 +89,70 @@ internal static class PlanValidator
             diagnostics.Add(new(PlanDiagnosticCodes.RunOnNonCommandAgent, $"task {task.Id} gives a run command to agent '{task.Agent}', which cannot run commands; use agent: shell or remove run", task.LocationOf("run"), task.Id));
         }
     }
+
+    /// <summary>A task's tool and arguments against its agent's tools and their schemas.</summary>
+    private static void CheckTool(PlanTask task, PlanValidationOptions options, List<PlanDiagnostic> diagnostics)
+    {
+        if (!options.CheckAgents || (task.Agent is not null && !options.Agents.Contains(task.Agent)))
+        {
+            return;
+        }
+
+        string where = task.Tool is not null ? "tool" : "args";
+        if (task.Agent is null || !options.Tools.TryGetValue(task.Agent, out var tools))
+        {
+            if (task.Tool is not null || task.Arguments is not null)
+            {
+                string toolAgents = options.Tools.Count == 0 ? "none is registered" : "tool agents: " + string.Join(", ", options.Tools.Keys.Order(StringComparer.Ordinal));
+                string agent = task.Agent is null ? "names no agent" : $"runs on agent '{task.Agent}', which runs no tools from the plan";
+                diagnostics.Add(new(PlanDiagnosticCodes.UnknownTool, $"task {task.Id} gives '{where}' but {agent}; name a tool agent in agent: ({toolAgents})", task.LocationOf(where), task.Id));
+            }
+
+            return;
+        }
+
+        string known = tools.Count == 0 ? "none" : string.Join(", ", tools.Keys.Order(StringComparer.Ordinal));
+        string? name = task.Tool;
+        if (name is null)
+        {
+            if (tools.Count != 1)
+            {
+                diagnostics.Add(new(PlanDiagnosticCodes.UnknownTool, $"task {task.Id} runs on tool agent '{task.Agent}', which has {(tools.Count == 0 ? "no tools" : "several tools")} ({known}); name one with tool:", task.LocationOf("agent"), task.Id));
+                return;
+            }
+
+            name = tools.Keys.First();
+        }
+        else if (!tools.ContainsKey(name))
+        {
+            diagnostics.Add(new(PlanDiagnosticCodes.UnknownTool, $"task {task.Id} names tool '{name}', which agent '{task.Agent}' does not have; its tools: {known}", task.LocationOf("tool"), task.Id));
+            return;
+        }
+
+        JsonElement schema = tools[name];
+        JsonElement arguments = task.Arguments ?? EmptyObject;
+        var problems = new List<string>();
+        if (schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object
+            && !schema.TryGetProperty("additionalProperties", out _))
+        {
+            foreach (var argument in arguments.EnumerateObject())
+            {
+                if (!properties.TryGetProperty(argument.Name, out _))
+                {
+                    var takes = properties.EnumerateObject().Select(p => p.Name).ToList();
+                    problems.Add($"$.{argument.Name}: tool '{name}' takes no such argument; it takes: {(takes.Count == 0 ? "none" : string.Join(", ", takes))}");
+                }
+            }
+        }
+
+        problems.AddRange(JsonSchemaCheck.Validate(schema, arguments));
+        if (problems.Count > 0)
+        {
+            diagnostics.Add(new(PlanDiagnosticCodes.ToolArgumentsMismatch, $"task {task.Id}: the args do not match the schema of tool '{name}': {string.Join("; ", problems)}", task.LocationOf(task.Arguments is null ? "tool" : "args"), task.Id));
+        }
+    }
+
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     private static string Suggest(string missing, string self, IEnumerable<string> ids)
     {

@@ -12,7 +12,7 @@ internal static partial class SotV2Reader
 {
     internal const string DefaultQueue = "Default";
 
-    internal static readonly string[] KnownKeys = ["agent", "run", "needs", "effects", "timeout", "retries", "layer", "description", "idempotent"];
+    internal static readonly string[] KnownKeys = ["agent", "run", "needs", "effects", "timeout", "retries", "layer", "description", "idempotent", "tool", "args"];
 
     internal const int MaxRetries = 100;
 
@@ -445,6 +445,8 @@ internal static partial class SotV2Reader
         private bool? _idempotent;
         private string? _layer;
         private string? _description;
+        private string? _tool;
+        private System.Text.Json.JsonElement? _arguments;
 
         public int Indent => indent;
 
@@ -565,6 +567,28 @@ internal static partial class SotV2Reader
                     }
 
                     break;
+                case "tool":
+                    if (ToolArguments.IsKey(value))
+                    {
+                        _tool = shared.String(value);
+                    }
+                    else
+                    {
+                        Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} has tool '{value}', which is not a tool name (letters, digits, '_', '.', '-')");
+                    }
+
+                    break;
+                case "args":
+                    if (ToolArguments.TryParse(value, out var arguments, out string argumentsError))
+                    {
+                        _arguments = arguments;
+                    }
+                    else
+                    {
+                        Report(PlanDiagnosticCodes.MalformedAttribute, $"task {id} has args that {argumentsError}; write {ToolArguments.Expected}");
+                    }
+
+                    break;
                 case "idempotent":
                     if (bool.TryParse(value, out bool idempotent))
                     {
@@ -599,7 +623,9 @@ internal static partial class SotV2Reader
                 done,
                 at,
                 _locations,
-                _idempotent ?? true);
+                _idempotent ?? true,
+                _tool,
+                _arguments);
         }
     }
 

@@ -64,6 +64,22 @@ public interface ITelemetryStore : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The entries, oldest first.</returns>
     ValueTask<IReadOnlyList<AuditEntry>> GetAuditEntriesAsync(DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads the newest audit entries of a range, returned oldest first. The default reads the range with
+    /// <see cref="GetAuditEntriesAsync"/> (up to 1,000,000 entries) and keeps the last ones; a store that can
+    /// read backwards should override it.
+    /// </summary>
+    /// <param name="since">The start, inclusive.</param>
+    /// <param name="until">The end, exclusive.</param>
+    /// <param name="limit">The most entries to return.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The newest entries, oldest first.</returns>
+    async ValueTask<IReadOnlyList<AuditEntry>> GetLatestAuditEntriesAsync(DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken)
+    {
+        var all = await GetAuditEntriesAsync(since, until, 1_000_000, cancellationToken).ConfigureAwait(false);
+        return all.Count <= limit ? all : [.. all.Skip(all.Count - limit)];
+    }
 }
 
 /// <summary>Creates the store a telemetry system writes to.</summary>

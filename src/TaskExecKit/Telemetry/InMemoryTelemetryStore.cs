@@ -117,5 +117,25 @@ internal sealed class InMemoryTelemetryStore : ITelemetryStore
         return ValueTask.FromResult<IReadOnlyList<AuditEntry>>(result);
     }
 
+    public ValueTask<IReadOnlyList<AuditEntry>> GetLatestAuditEntriesAsync(DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken)
+    {
+        var result = new List<AuditEntry>();
+        lock (_gate)
+        {
+            long oldest = Math.Max(0, _auditCount - _audit.Length);
+            for (long i = _auditCount - 1; i >= oldest && result.Count < limit; i--)
+            {
+                var entry = _audit[i % _audit.Length];
+                if (entry.Event.Timestamp >= since && entry.Event.Timestamp < until)
+                {
+                    result.Add(entry);
+                }
+            }
+        }
+
+        result.Reverse();
+        return ValueTask.FromResult<IReadOnlyList<AuditEntry>>(result);
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -241,6 +241,24 @@ public sealed class TelemetrySystem : IAsyncDisposable
         return await _store.GetAuditEntriesAsync(from, to, limit, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads the newest audit entries of a range (what a person looking at "the last hour" wants when there are
+    /// more than <paramref name="limit"/>), returned oldest first. Pending events are flushed first.
+    /// </summary>
+    /// <param name="range">The range.</param>
+    /// <param name="limit">The most entries to return (1 to 1,000,000).</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The newest entries of the range, oldest first.</returns>
+    public async ValueTask<IReadOnlyList<AuditEntry>> GetLatestAuditEntriesAsync(TimeRange range, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1_000_000);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        var (from, to) = range.Resolve(_time.GetUtcNow());
+        return await _store.GetLatestAuditEntriesAsync(from, to, limit, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Waits until every event recorded before the call is persisted or dropped.</summary>
     /// <param name="cancellationToken">Cancels the wait (not the writing).</param>
     /// <returns>A task that completes when the events are out of the queue.</returns>

@@ -17,6 +17,7 @@ public sealed class HierarchySampleTests
         var catalog = AgentRegistry.CreateDefault()
             .AddAI()
             .AddPooled("linecount", () => Tool("{description}"), maxSize: 2)
+            .AddTools("tools", count)
             .Add("checks", () => CompositeAgent.Vote(VoteRule.Majority, 3, Tool("a"), Tool("b"), Tool("c")));
 
         var cecca = Cecca.Builder().Configure(Path.Combine(sample, "hierarchy.toml"), catalog).Executor(x => x.WorkingDirectory(sample)).Build();
@@ -25,6 +26,7 @@ public sealed class HierarchySampleTests
         Assert.True(result.Succeeded, string.Join("; ", result.Run.Tasks));
         Assert.Equal(["build", "quality", "review"], result.Commanders.Select(c => c.Name));
         Assert.Equal("review", result.RanOn["REV-1"]);
+        Assert.Equal("quality", result.RanOn["QA-3"]);
         Assert.True(result.Commanders[2].Usage.Tokens > 0);
     }
 
