@@ -141,27 +141,25 @@ internal static class RunCommand
                 builder.Journal(journal);
             }
 
-            // A plan with `agent: ai` tasks gets the AI agent of config/ai.toml (offline without it); the tools it may
-            // use are the task's effects. Only then: a provider that cannot be set up must not stop shell-only plans.
-            if (plan.Tasks.Any(t => string.Equals(t.Agent, "ai", StringComparison.Ordinal)))
+            // A plan with `agent: ai` tasks gets the catalog with the AI agent of config/ai.toml (offline without it); the
+            // tools it may use are the task's effects. Only then: a provider that cannot be set up must not stop other plans.
+            if (plan.Tasks.Any(t => string.Equals(t.Agent, CliAgents.AI, StringComparison.Ordinal)))
             {
-                try
+                var catalog = CliAgents.Catalog(engineConfig, ai =>
                 {
-                    builder.Agents(Agents.AIAgentRegistryExtensions.AddAI(Agents.AgentRegistry.CreateDefault(), ai =>
+                    if (telemetry is not null)
                     {
-                        ai.Configure(engineConfig.AI);
-                        if (telemetry is not null)
-                        {
-                            ai.Telemetry(telemetry);
-                        }
-                    }));
-                }
-                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+                        ai.Telemetry(telemetry);
+                    }
+                }, out string? aiProblem);
+                if (aiProblem is not null)
                 {
                     await DisposeAsync(telemetry).ConfigureAwait(false);
                     journal?.Dispose();
-                    return Fail(error, $"the plan has agent: ai tasks, but the AI agent of {Path.Combine(options.ConfigDirectory, "ai.toml")} cannot be set up: {ex.Message}");
+                    return Fail(error, $"the plan has agent: ai tasks, but {aiProblem} ({Path.Combine(options.ConfigDirectory, "ai.toml")})");
                 }
+
+                builder.Agents(catalog);
             }
 
             executor = builder
