@@ -293,7 +293,7 @@ public sealed partial class AIAgent
             .Use(inner => new AgentRunChatClient(inner, run));
         if (run.Ledgers.Count > 0)
         {
-            builder.Use(inner => new LedgerChatClient(inner, run.Ledgers));
+            builder.Use(inner => new LedgerChatClient(inner, run));
         }
 
         if (Extras.ContentFilters.Count > 0)

@@ -150,13 +150,7 @@ internal sealed class AgentRun
         }
         catch (BudgetExhaustedException ex)
         {
-            var reason = ex.Limit switch
-            {
-                BudgetLimit.Cost => AgentStopReason.CostBudget,
-                BudgetLimit.WallTime => AgentStopReason.WallTimeBudget,
-                _ => AgentStopReason.TokenBudget,
-            };
-            throw new AgentBoundReachedException(reason, ex.Message);
+            throw new AgentBoundReachedException(LedgerChatClient.StopReasonFor(ex.Limit), ex.Message);
         }
     }
 
@@ -175,14 +169,7 @@ internal sealed class AgentRun
             LastText = response.Text;
         }
 
-        string provider = AnsweringProvider ?? Agent.ProviderName;
-        string model = response.ModelId ?? Agent.Model ?? Agent.ProviderName;
-        decimal? cost = Agent.Prices.EstimateCost(provider, model, input, output);
-        if (cost is null && response.ModelId is not null && Agent.Model is { } asked && provider == Agent.ProviderName)
-        {
-            // A provider may answer with a name of its own (an alias, a snapshot); the model asked for may still have a price.
-            cost = Agent.Prices.EstimateCost(provider, asked, input, output);
-        }
+        var (provider, model, cost) = PriceOf(response);
 
         if (cost is { } known)
         {
@@ -202,7 +189,7 @@ internal sealed class AgentRun
                 $"The run used {InputTokens + OutputTokens} tokens, over the token budget of {maxTokens}; it was stopped after model call {ModelCalls}."));
         }
 
-        if (cost is null && (Agent.Budget.MaxCost is not null || _task?.LimitsCost() == true))
+        if (cost is null && (Agent.Budget.MaxCost is not null || _task?.LimitsCost() == true || Ledgers.Any(l => l.LimitsCost())))
         {
             throw new AgentBoundReachedException(AgentStopReason.CostBudget, string.Create(CultureInfo.InvariantCulture,
                 $"Model call {ModelCalls} was answered by {provider}/{model}, which has no price in the price table, so its cost is unknown and the cost budget cannot be kept; the run was stopped. Add a price with Price(\"{provider}\", \"{model}\", ...) or ai.toml's [prices.\"{provider}/{model}\"]."));
@@ -228,6 +215,25 @@ internal sealed class AgentRun
                 RecordToolCall(new AgentToolCall(call.Name, string.Empty, ToolCallOutcome.Failed, "the agent has no tool of this name"));
             }
         }
+    }
+
+    /// <summary>
+    /// Prices one model call with the agent's table: the provider that answered and the model it reported, falling
+    /// back to the model asked for (providers answer with names of their own: aliases, snapshots). Null when unknown.
+    /// </summary>
+    internal (string Provider, string Model, decimal? Cost) PriceOf(ChatResponse response)
+    {
+        long input = response.Usage?.InputTokenCount ?? 0;
+        long output = response.Usage?.OutputTokenCount ?? 0;
+        string provider = ProviderChainChatClient.AnsweredBy(response) ?? AnsweringProvider ?? Agent.ProviderName;
+        string model = response.ModelId ?? Agent.Model ?? Agent.ProviderName;
+        decimal? cost = Agent.Prices.EstimateCost(provider, model, input, output);
+        if (cost is null && response.ModelId is not null && Agent.Model is { } asked && provider == Agent.ProviderName)
+        {
+            cost = Agent.Prices.EstimateCost(provider, asked, input, output);
+        }
+
+        return (provider, model, cost);
     }
 
     internal static string WallTimeDetail(TimeSpan wall) => string.Create(CultureInfo.InvariantCulture,

@@ -251,3 +251,40 @@ public sealed class AgentCostTests
         Assert.True(response.Usage.CostEstimate > 0.0001m);
     }
 }
+
+public sealed class AgentBudgetMiddlewareCostTests
+{
+    [Fact]
+    public async Task UseBudget_OnTheAIAgent_ChargesTheCostAndStopsWithCostBudget()
+    {
+        var ledger = new BudgetLedger("ai-cost", new Budget(MaxCost: 0.03m));
+        using var client = new ScriptedChatClient(_ => ScriptedChatClient.Text("done"));
+        AIAgent agent = AIAgent.Builder().ChatClient(client).Model("scripted-1").Price("scripted", "scripted-1", new ModelPrice(1000m, 2000m))
+            .UseBudget(ledger).Build();
+
+        var first = await agent.RunAsync("one");
+        var second = await agent.RunAsync("two");
+        var third = await agent.RunAsync("three");
+
+        // 0.02 a call: after the second run 0.04 >= 0.03, so the third run is refused before its model call.
+        Assert.True(first.IsCompleted);
+        Assert.True(second.IsCompleted);
+        Assert.Equal(AgentStopReason.CostBudget, third.StopReason);
+        Assert.Contains("cost budget of 'ai-cost' is spent", third.StopDetail, StringComparison.Ordinal);
+        Assert.Equal(0.04m, ledger.Usage.Cost);
+        Assert.Equal(2, client.Requests.Count);
+    }
+
+    [Fact]
+    public async Task UseBudget_CostLimitAndAnUnpricedModel_StopsRatherThanCountNothing()
+    {
+        var ledger = new BudgetLedger("ai-cost", new Budget(MaxCost: 1m));
+        using var client = new ScriptedChatClient(_ => ScriptedChatClient.Text("done"));
+        AIAgent agent = AIAgent.Builder().ChatClient(client).UseBudget(ledger).Build();
+
+        var response = await agent.RunAsync("one");
+
+        Assert.Equal(AgentStopReason.CostBudget, response.StopReason);
+        Assert.Contains("no price", response.StopDetail, StringComparison.Ordinal);
+    }
+}

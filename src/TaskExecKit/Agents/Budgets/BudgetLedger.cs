@@ -163,11 +163,14 @@ public sealed class BudgetLedger
     /// <summary>Starts a task if the task count, tokens, cost and wall time allow it here and in every ancestor, and counts it.</summary>
     /// <param name="reason">Why not, naming the ledger and the limit.</param>
     /// <returns>True when the task may start (and is counted).</returns>
-    public bool TryStartTask(out string? reason)
+    public bool TryStartTask(out string? reason) => TryStartTask(out reason, out _);
+
+    /// <summary>As <see cref="TryStartTask(out string?)"/>, also telling which limit is spent (none for the task count).</summary>
+    internal bool TryStartTask(out string? reason, out BudgetLimit limit)
     {
         lock (_gate)
         {
-            reason = SpendProblemLocked(out var offender, out _);
+            reason = SpendProblemLocked(out var offender, out limit);
             for (var ledger = this; reason is null && ledger is not null; ledger = ledger.Parent)
             {
                 if (ledger.Budget.MaxTasks is { } max && ledger._tasks >= max)
