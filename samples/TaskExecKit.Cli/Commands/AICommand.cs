@@ -110,12 +110,21 @@ internal static class AICommand
             throw new ArgumentException("--endpoint must be an http or https address without credentials in it.");
         }
 
-        // Keys the command does not manage (timeout, max_iterations, ...) are kept as they were.
+        // Keys the command does not manage (timeout, max_iterations, ...) are kept as they were, and so are the
+        // tables ([providers.<name>], [prices."p/m"]): only top-level keys are replaced, and written before the first table.
         string path = Path.Combine(config.FullName, "ai.toml");
         string[] managed = ["provider", "model", "fallback", "endpoint"];
-        var kept = File.Exists(path)
-            ? (await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false)).Where(line => !managed.Any(key => IsKey(line, key))).ToList()
+        List<string> lines = File.Exists(path)
+            ? [.. await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false)]
             : ["# AI provider settings (ai configure). API keys never go in this file: they come from the environment."];
+        int firstTable = lines.FindIndex(line => line.TrimStart().StartsWith('['));
+        List<string> tables = firstTable < 0 ? [] : lines[firstTable..];
+        var kept = (firstTable < 0 ? lines : lines[..firstTable]).Where(line => !managed.Any(key => IsKey(line, key))).ToList();
+        while (kept.Count > 0 && kept[^1].Trim().Length == 0)
+        {
+            kept.RemoveAt(kept.Count - 1);
+        }
+
         var text = new StringBuilder();
         foreach (string line in kept)
         {
@@ -136,6 +145,15 @@ internal static class AICommand
         if (endpoint is not null)
         {
             text.Append(CultureInfo.InvariantCulture, $"endpoint = \"{Escape(endpoint)}\"\n");
+        }
+
+        if (tables.Count > 0)
+        {
+            text.Append('\n');
+            foreach (string line in tables)
+            {
+                text.Append(line).Append('\n');
+            }
         }
 
         Directory.CreateDirectory(config.FullName);
@@ -223,6 +241,9 @@ internal static class AICommand
         await stdout.WriteLineAsync($"model:    {response.Model}").ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"latency:  {latency.TotalMilliseconds:0} ms")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"tokens:   {response.Usage.InputTokens} in, {response.Usage.OutputTokens} out")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(response.Usage.CostEstimate is { } cost
+            ? string.Create(CultureInfo.InvariantCulture, $"cost:     ~{cost:0.########} (estimate from the price table)")
+            : $"cost:     unknown: no price for {response.Provider}/{response.Model} (add [prices.\"{response.Provider}/{response.Model}\"] to ai.toml)").ConfigureAwait(false);
         string answer = response.Text.ReplaceLineEndings(" ");
         await stdout.WriteLineAsync($"answer:   {(answer.Length > 200 ? answer[..200] + "…" : answer)}").ConfigureAwait(false);
         return CliErrors.Ok;

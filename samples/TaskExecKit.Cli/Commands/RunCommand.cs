@@ -141,6 +141,27 @@ internal static class RunCommand
                 builder.Journal(journal);
             }
 
+            // A plan with `agent: ai` tasks gets the catalog with the AI agent of config/ai.toml (offline without it); the
+            // tools it may use are the task's effects. Only then: a provider that cannot be set up must not stop other plans.
+            if (plan.Tasks.Any(t => string.Equals(t.Agent, CliAgents.AI, StringComparison.Ordinal)))
+            {
+                var catalog = CliAgents.Catalog(engineConfig, ai =>
+                {
+                    if (telemetry is not null)
+                    {
+                        ai.Telemetry(telemetry);
+                    }
+                }, out string? aiProblem);
+                if (aiProblem is not null)
+                {
+                    await DisposeAsync(telemetry).ConfigureAwait(false);
+                    journal?.Dispose();
+                    return Fail(error, $"the plan has agent: ai tasks, but {aiProblem} ({Path.Combine(options.ConfigDirectory, "ai.toml")})");
+                }
+
+                builder.Agents(catalog);
+            }
+
             executor = builder
                 .ConfigDirectory(options.ConfigDirectory)
                 .Grant(capabilities)

@@ -62,6 +62,9 @@ public sealed partial class AIAgent
     /// <summary>Gets the budget every run is held to.</summary>
     public AgentBudget Budget { get; }
 
+    /// <summary>Gets the prices model calls are estimated with (<see cref="AIPriceTable.Default"/> unless the builder or <c>ai.toml</c> set others).</summary>
+    public AIPriceTable Prices { get; internal init; } = AIPriceTable.Default;
+
     /// <summary>Gets the largest number of model calls in one run.</summary>
     public int MaxIterations { get; }
 
@@ -290,7 +293,7 @@ public sealed partial class AIAgent
             .Use(inner => new AgentRunChatClient(inner, run));
         if (run.Ledgers.Count > 0)
         {
-            builder.Use(inner => new LedgerChatClient(inner, run.Ledgers));
+            builder.Use(inner => new LedgerChatClient(inner, run));
         }
 
         if (Extras.ContentFilters.Count > 0)
@@ -318,18 +321,19 @@ public sealed partial class AIAgent
 
     private AgentResponse ToResponse(AgentRun run, Turn turn)
     {
-        if (turn.Reason is AgentStopReason.TokenBudget or AgentStopReason.WallTimeBudget or AgentStopReason.MaxIterations)
+        if (turn.Reason is AgentStopReason.TokenBudget or AgentStopReason.WallTimeBudget or AgentStopReason.MaxIterations or AgentStopReason.CostBudget)
         {
             double value = turn.Reason switch
             {
                 AgentStopReason.TokenBudget => run.InputTokens + run.OutputTokens,
-                AgentStopReason.WallTimeBudget => Budget.MaxWallTime!.Value.TotalSeconds,
+                AgentStopReason.WallTimeBudget => Budget.MaxWallTime?.TotalSeconds ?? TimeProvider.GetElapsedTime(run.Started).TotalSeconds,
+                AgentStopReason.CostBudget => (double)(run.CostEstimate ?? 0m),
                 _ => run.ModelCalls,
             };
             Telemetry?.RecordLimitHit("ai." + turn.Reason.ToString(), value, Id);
         }
 
-        return new AgentResponse(turn.Text, run.AnsweringProvider ?? ProviderName, run.AnsweringModel ?? Model ?? ProviderName, new AgentUsage(run.InputTokens, run.OutputTokens),
+        return new AgentResponse(turn.Text, run.AnsweringProvider ?? ProviderName, run.AnsweringModel ?? Model ?? ProviderName, new AgentUsage(run.InputTokens, run.OutputTokens, run.CostEstimate),
             run.ToolCalls, run.ModelCalls, turn.Reason, turn.Detail, run.FilterEvents);
     }
 }

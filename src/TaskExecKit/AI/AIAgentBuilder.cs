@@ -34,6 +34,7 @@ public sealed class AIAgentBuilder
     private int _maxAnswerAttempts = AgentExtras.Default.MaxAnswerAttempts;
     private ConversationMemory? _memory;
     private ResponseCache? _cache;
+    private AIPriceTable _prices = AIPriceTable.Default;
 
     internal AIAgentBuilder()
     {
@@ -105,8 +106,8 @@ public sealed class AIAgentBuilder
 
     /// <summary>
     /// Sets the base address of the first provider (for OpenAI including <c>/v1</c>; any OpenAI-compatible server
-    /// works). Otherwise: <c>ai.toml</c>'s <c>endpoint</c>, then <c>ANTHROPIC_BASE_URL</c>, <c>OPENAI_BASE_URL</c> or
-    /// <c>OLLAMA_HOST</c>, then the provider's default.
+    /// works). Otherwise: <c>ai.toml</c>'s <c>endpoint</c> or <c>[providers.&lt;name&gt;]</c> <c>endpoint</c>, then
+    /// <c>ANTHROPIC_BASE_URL</c>, <c>OPENAI_BASE_URL</c> or <c>OLLAMA_HOST</c>, then the provider's default.
     /// </summary>
     /// <param name="endpoint">An absolute http or https address.</param>
     /// <returns>This builder.</returns>
@@ -270,7 +271,7 @@ public sealed class AIAgentBuilder
         return this;
     }
 
-    /// <summary>Sets the token and wall-time bounds of each run.</summary>
+    /// <summary>Sets the token, wall-time and cost bounds of each run.</summary>
     /// <param name="budget">The budget.</param>
     /// <returns>This builder.</returns>
     public AIAgentBuilder Budget(AgentBudget budget)
@@ -302,9 +303,12 @@ public sealed class AIAgentBuilder
     }
 
     /// <summary>
-    /// Applies <c>ai.toml</c> (or an <c>[ai]</c> table): <c>provider</c>, <c>model</c>, <c>fallback</c>, <c>endpoint</c>
-    /// (for the first provider), <c>max_iterations</c> and <c>timeout</c> (see <see cref="RequestTimeout"/>). A client set
-    /// with <see cref="ChatClient"/> is kept. Keys never come from configuration. Options set after this call win.
+    /// Applies <c>ai.toml</c> (or an <c>[ai]</c> table): <c>provider</c>, <c>fallback</c>, <c>model</c> and <c>endpoint</c>
+    /// (for <c>provider</c>), the <c>[providers.&lt;name&gt;]</c> tables (<c>endpoint</c> and <c>model</c> of any provider of the
+    /// chain), the <c>[prices."provider/model"]</c> tables (added to the price table), <c>max_iterations</c> and
+    /// <c>timeout</c> (see <see cref="RequestTimeout"/>). A client set with <see cref="ChatClient"/> is kept. Keys never come
+    /// from configuration. Endpoints and models given in code (<see cref="Endpoint(Uri)"/>, <see cref="Model(string)"/> and
+    /// their per-provider forms) win over the file, whenever they are set; other options set after this call win.
     /// </summary>
     /// <param name="settings">The settings, e.g. <c>EngineConfig.AI</c>.</param>
     /// <returns>This builder.</returns>
@@ -312,16 +316,70 @@ public sealed class AIAgentBuilder
     public AIAgentBuilder Configure(AISettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        _providers.Primary = ParseProvider(settings.Provider, nameof(settings));
+        AIProvider primary = ParseProvider(settings.Provider, nameof(settings));
+        _providers.Primary = primary;
         _providers.Fallback = [.. settings.Fallback.Select(name => ParseProvider(name, nameof(settings)))];
-        _providers.ConfigEndpoint = settings.Endpoint;
+        _providers.ConfigEndpoints.Clear();
+        _providers.ConfigModels.Clear();
+        foreach (var (name, provider) in settings.Providers)
+        {
+            AIProvider which = ParseProvider(name, nameof(settings));
+            if (provider.Endpoint is { } endpoint)
+            {
+                _providers.ConfigEndpoints[which] = endpoint;
+            }
+
+            if (provider.Model is { } providerModel)
+            {
+                _providers.ConfigModels[which] = providerModel;
+            }
+        }
+
+        // The top-level endpoint and model are those of `provider`, and win over its [providers.<name>] table.
+        if (settings.Endpoint is { } topEndpoint)
+        {
+            _providers.ConfigEndpoints[primary] = topEndpoint;
+        }
+
         if (settings.Model is { } model)
         {
-            Model(model);
+            _providers.ConfigModels[primary] = model;
+        }
+
+        foreach (var (key, price) in settings.Prices)
+        {
+            int slash = key.IndexOf('/', StringComparison.Ordinal);
+            _prices = _prices.With(key[..slash], key[(slash + 1)..], new ModelPrice(price.InputPerMillionTokens, price.OutputPerMillionTokens));
         }
 
         _maxIterations = settings.MaxIterations;
         _requestTimeout = settings.Timeout;
+        return this;
+    }
+
+    /// <summary>
+    /// Sets the table model calls are priced with, replacing the current one (<see cref="AIPriceTable.Default"/> at first;
+    /// <see cref="AIPriceTable.Empty"/> to start from nothing). Each call's estimated cost is in
+    /// <see cref="AgentUsage.CostEstimate"/>, in telemetry, and counted against <see cref="AgentBudget.MaxCost"/>
+    /// and the budgets above the agent.
+    /// </summary>
+    /// <param name="prices">The prices.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Prices(AIPriceTable prices)
+    {
+        ArgumentNullException.ThrowIfNull(prices);
+        _prices = prices;
+        return this;
+    }
+
+    /// <summary>Sets the price of one model (or of every model of a provider, with <c>*</c>) in the agent's price table.</summary>
+    /// <param name="provider">The provider's name: <c>anthropic</c>, <c>openai</c>, <c>ollama</c>, <c>offline</c>, or the name a custom client reports.</param>
+    /// <param name="model">The model, e.g. <c>claude-sonnet-4-5</c>, or <c>*</c>.</param>
+    /// <param name="price">The price per million input and output tokens, in the table's unit.</param>
+    /// <returns>This builder.</returns>
+    public AIAgentBuilder Price(string provider, string model, ModelPrice price)
+    {
+        _prices = _prices.With(provider, model, price);
         return this;
     }
 
@@ -379,6 +437,11 @@ public sealed class AIAgentBuilder
             throw new InvalidOperationException($"Budget MaxWallTime is {wall}; it must be positive, or null for no time bound.");
         }
 
+        if (_budget.MaxCost is <= 0)
+        {
+            throw new InvalidOperationException($"Budget MaxCost is {_budget.MaxCost}; it must be positive, or null for no cost bound.");
+        }
+
         if (_requestTimeout is { } requestTimeout && requestTimeout <= TimeSpan.Zero)
         {
             throw new InvalidOperationException($"RequestTimeout is {requestTimeout}; it must be positive.");
@@ -408,11 +471,20 @@ public sealed class AIAgentBuilder
         ProviderResolution providers = _providers.Resolve(_client, _model, _offlineRules, _timeProvider,
             telemetry is null ? null : (provider, reason) => telemetry.RecordDecision("ai.fallback", reason, provider, id));
 
+        // When the model is known now, a cost bound without its price is a mistake to name now; otherwise the run stops at the first unpriced answer.
+        if (_budget.MaxCost is not null && providers.Model is { } pricedModel && _prices.Find(providers.ProviderName, pricedModel) is null)
+        {
+            string key = providers.ProviderName + "/" + pricedModel;
+            throw new InvalidOperationException(
+                $"Budget MaxCost is set, but the price table has no price for {key}, so the cost could not be bounded: add one with Price(\"{providers.ProviderName}\", \"{pricedModel}\", new ModelPrice(input, output)) or ai.toml's [prices.\"{key}\"] (input_per_mtok, output_per_mtok).");
+        }
+
         return new AIAgent(id, providers.Client, providers.ProviderName, providers.Model, [.. _tools], [.. _functions], _instructions, policy, _budget, _maxIterations, _timeProvider, _telemetry, _requestTimeout)
         {
             ProviderChain = providers.Chain,
             SkippedProviders = providers.Skipped,
             Extras = BuildExtras(),
+            Prices = _prices,
         };
     }
 

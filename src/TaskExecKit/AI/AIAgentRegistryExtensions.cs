@@ -21,9 +21,15 @@ public static class AIAgentRegistryExtensions
     public static AgentRegistry AddAI(this AgentRegistry registry, Action<AIAgentBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
+        var agent = CreateTaskAgent(configure);
+        return registry.Add("ai", () => agent);
+    }
+
+    /// <summary>Builds the <c>ai</c> agent: offline, <see cref="ShellTool"/> and <see cref="FileTool"/>, id <c>ai</c>, then <paramref name="configure"/>.</summary>
+    internal static ITaskAgent CreateTaskAgent(Action<AIAgentBuilder>? configure)
+    {
         AIAgentBuilder builder = AIAgent.Builder().Provider(AIProvider.Offline).Tools(new ShellTool(), new FileTool()).Id("ai");
         configure?.Invoke(builder);
-        var agent = new AITaskAgent(builder.Build());
-        return registry.Add("ai", () => agent);
+        return new AITaskAgent(builder.Build());
     }
 }

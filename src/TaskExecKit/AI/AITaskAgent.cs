@@ -42,8 +42,9 @@ internal sealed class AITaskAgent : ITaskAgent
             await log.WriteLineAsync($"ai: tool {call.Name}({call.Arguments}) {call.Outcome}{detail}".AsMemory(), cancellationToken).ConfigureAwait(false);
         }
 
+        string cost = response.Usage.CostEstimate is { } estimate ? string.Create(CultureInfo.InvariantCulture, $"estimated cost {estimate:0.######}") : "cost unknown";
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"ai: {response.Provider}/{response.Model}, {response.ModelCalls} model calls, {response.Usage.TotalTokens} tokens, stopped: {response.StopReason}").AsMemory(), cancellationToken).ConfigureAwait(false);
+            $"ai: {response.Provider}/{response.Model}, {response.ModelCalls} model calls, {response.Usage.TotalTokens} tokens, {cost}, stopped: {response.StopReason}").AsMemory(), cancellationToken).ConfigureAwait(false);
         await log.WriteLineAsync("ai: answer:".AsMemory(), cancellationToken).ConfigureAwait(false);
         await log.WriteLineAsync(response.Text.AsMemory(), cancellationToken).ConfigureAwait(false);
         await log.FlushAsync(cancellationToken).ConfigureAwait(false);

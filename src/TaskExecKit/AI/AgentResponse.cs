@@ -20,6 +20,12 @@ public enum AgentStopReason
 
     /// <summary>A structured answer (<see cref="AIAgent.RunAsync{T}(string, CancellationToken)"/>) still did not match its schema after the allowed attempts, so it was refused.</summary>
     InvalidOutput,
+
+    /// <summary>
+    /// The estimated cost went over the cost budget (<see cref="AgentBudget.MaxCost"/>, or a budget above the
+    /// agent's such as a plan's), or a model call's cost could not be estimated while a cost budget applies.
+    /// </summary>
+    CostBudget,
 }
 
 /// <summary>How a tool call the model asked for ended.</summary>
@@ -35,10 +41,14 @@ public enum ToolCallOutcome
     Denied,
 }
 
-/// <summary>Tokens used by a run, summed over its model calls, as the provider reported them.</summary>
+/// <summary>Tokens used by a run, summed over its model calls, as the provider reported them, and the cost they are estimated at.</summary>
 /// <param name="InputTokens">Tokens sent to the model.</param>
 /// <param name="OutputTokens">Tokens the model produced.</param>
-public readonly record struct AgentUsage(long InputTokens, long OutputTokens)
+/// <param name="CostEstimate">
+/// The estimated cost of every model call of the run, priced with the agent's <see cref="AIPriceTable"/>
+/// (US dollars with the default table); null when any call's model has no price. 0 for the offline provider.
+/// </param>
+public readonly record struct AgentUsage(long InputTokens, long OutputTokens, decimal? CostEstimate = null)
 {
     /// <summary>Gets input plus output tokens.</summary>
     public long TotalTokens => InputTokens + OutputTokens;

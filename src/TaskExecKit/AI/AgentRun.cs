@@ -41,6 +41,12 @@ internal sealed class AgentRun
 
     internal long OutputTokens { get; private set; }
 
+    /// <summary>Gets the estimated cost of the run's model calls so far, or null once a call's model had no price.</summary>
+    internal decimal? CostEstimate => _costUnknown ? null : _cost;
+
+    private decimal _cost;
+    private bool _costUnknown;
+
     /// <summary>Gets the timestamp the run started at, on the agent's clock.</summary>
     internal long Started => _started;
 
@@ -144,7 +150,7 @@ internal sealed class AgentRun
         }
         catch (BudgetExhaustedException ex)
         {
-            throw new AgentBoundReachedException(AgentStopReason.TokenBudget, ex.Message);
+            throw new AgentBoundReachedException(LedgerChatClient.StopReasonFor(ex.Limit), ex.Message);
         }
     }
 
@@ -163,13 +169,36 @@ internal sealed class AgentRun
             LastText = response.Text;
         }
 
-        _task?.ReportUsage(input + output);
-        Agent.Telemetry?.RecordModelCall(new ModelCallRecord(Agent.Id, AnsweringProvider ?? Agent.ProviderName, response.ModelId ?? Agent.Model ?? Agent.ProviderName, input, output, latency));
+        var (provider, model, cost) = PriceOf(response);
+
+        if (cost is { } known)
+        {
+            _cost += known;
+        }
+        else
+        {
+            _costUnknown = true;
+        }
+
+        _task?.ReportUsage(input + output, cost ?? 0m);
+        Agent.Telemetry?.RecordModelCall(new ModelCallRecord(Agent.Id, provider, model, input, output, latency, _task?.Task.Id) { CostEstimate = cost });
 
         if (Agent.Budget.MaxTokens is { } maxTokens && InputTokens + OutputTokens > maxTokens)
         {
             throw new AgentBoundReachedException(AgentStopReason.TokenBudget, string.Create(CultureInfo.InvariantCulture,
                 $"The run used {InputTokens + OutputTokens} tokens, over the token budget of {maxTokens}; it was stopped after model call {ModelCalls}."));
+        }
+
+        if (cost is null && (Agent.Budget.MaxCost is not null || _task?.LimitsCost() == true || Ledgers.Any(l => l.LimitsCost())))
+        {
+            throw new AgentBoundReachedException(AgentStopReason.CostBudget, string.Create(CultureInfo.InvariantCulture,
+                $"Model call {ModelCalls} was answered by {provider}/{model}, which has no price in the price table, so its cost is unknown and the cost budget cannot be kept; the run was stopped. Add a price with Price(\"{provider}\", \"{model}\", ...) or ai.toml's [prices.\"{provider}/{model}\"]."));
+        }
+
+        if (Agent.Budget.MaxCost is { } maxCost && _cost > maxCost)
+        {
+            throw new AgentBoundReachedException(AgentStopReason.CostBudget, string.Create(CultureInfo.InvariantCulture,
+                $"The run cost an estimated {_cost:0.######}, over the cost budget of {maxCost}; it was stopped after model call {ModelCalls}."));
         }
 
         var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
@@ -186,6 +215,25 @@ internal sealed class AgentRun
                 RecordToolCall(new AgentToolCall(call.Name, string.Empty, ToolCallOutcome.Failed, "the agent has no tool of this name"));
             }
         }
+    }
+
+    /// <summary>
+    /// Prices one model call with the agent's table: the provider that answered and the model it reported, falling
+    /// back to the model asked for (providers answer with names of their own: aliases, snapshots). Null when unknown.
+    /// </summary>
+    internal (string Provider, string Model, decimal? Cost) PriceOf(ChatResponse response)
+    {
+        long input = response.Usage?.InputTokenCount ?? 0;
+        long output = response.Usage?.OutputTokenCount ?? 0;
+        string provider = ProviderChainChatClient.AnsweredBy(response) ?? AnsweringProvider ?? Agent.ProviderName;
+        string model = response.ModelId ?? Agent.Model ?? Agent.ProviderName;
+        decimal? cost = Agent.Prices.EstimateCost(provider, model, input, output);
+        if (cost is null && response.ModelId is not null && Agent.Model is { } asked && provider == Agent.ProviderName)
+        {
+            cost = Agent.Prices.EstimateCost(provider, asked, input, output);
+        }
+
+        return (provider, model, cost);
     }
 
     internal static string WallTimeDetail(TimeSpan wall) => string.Create(CultureInfo.InvariantCulture,

@@ -166,11 +166,25 @@ public sealed class AgentContext
     {
         for (var context = this; context is not null; context = context._parent)
         {
-            if (context.Ledger is { } ledger && !ledger.CanSpend(out string? reason))
+            if (context.Ledger is { } ledger && !ledger.CanSpend(out string? reason, out BudgetLimit limit))
             {
-                throw new BudgetExhaustedException(reason!);
+                throw new BudgetExhaustedException(reason!, limit);
             }
         }
+    }
+
+    /// <summary>Tells whether a budget above the agent limits cost (the task's ledger or one of a parent context), so a call of unknown cost cannot be counted.</summary>
+    internal bool LimitsCost()
+    {
+        for (var context = this; context is not null; context = context._parent)
+        {
+            if (context.Ledger?.LimitsCost() == true)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A context for one agent of a composite: same task, policy and run, a log safe to share, usage and commands forwarded here.</summary>

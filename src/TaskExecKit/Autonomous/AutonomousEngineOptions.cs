@@ -50,7 +50,7 @@ public sealed class AutonomousEngineOptions
     /// <summary>Gets or sets how long an approval waits for a human before it is denied. Defaults to 5 minutes.</summary>
     public TimeSpan ApprovalTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Gets or sets the estimated model price in US dollars per million tokens, for <c>max_cost</c>. Defaults to 0 (the offline provider is free).</summary>
+    /// <summary>Gets or sets the estimated model price in US dollars per million tokens, for <c>max_cost</c>, used for model calls whose cost is not known (the agent's price table has no price for the model). Defaults to 0 (the offline provider is free).</summary>
     public decimal CostPerMillionTokens { get; set; }
 
     /// <summary>Gets or sets how much a score may drop below the best so far before the iteration is rolled back. Defaults to 0.5; a negative value turns rollback on regression off.</summary>

@@ -116,7 +116,7 @@ internal sealed class ModelVerifier : IPlanVerifier
         }
 
         var response = await _agent.RunAsync(prompt.ToString(), cancellationToken).ConfigureAwait(false);
-        iteration.ReportModelUsage(response.Usage.TotalTokens);
+        iteration.ReportModelUsage(response.Usage.TotalTokens, response.Usage.CostEstimate);
         string text = response.Text.Trim();
         return text.StartsWith("approve", StringComparison.OrdinalIgnoreCase)
             ? GateVerdict.Pass(AutonomousServices.Truncate(text, 200))

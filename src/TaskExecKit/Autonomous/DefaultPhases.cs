@@ -98,7 +98,7 @@ internal sealed class DefaultDecidePhase : IDecidePhase
     {
         iteration.EnsureModelBudget();
         var response = await _agent.RunAsync(DecisionText.Prompt(iteration), cancellationToken).ConfigureAwait(false);
-        iteration.ReportModelUsage(response.Usage.TotalTokens);
+        iteration.ReportModelUsage(response.Usage.TotalTokens, response.Usage.CostEstimate);
         if (!response.IsCompleted)
         {
             iteration.Notes.Add($"decide: model stopped early ({response.StopReason}: {response.StopDetail})");

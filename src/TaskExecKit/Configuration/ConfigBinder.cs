@@ -37,7 +37,10 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
     private static readonly string[] CoreKeys = ["max_workers", "default_timeout", "default_retries", "runs_dir", "runtime_dir", "fail_fast", "dry_run"];
     private static readonly string[] AutonomousKeys = ["cycle_interval", "limits"];
     private static readonly string[] LimitKeys = ["max_iterations", "max_wall_time", "max_tokens", "max_cost", "max_tasks", "max_consecutive_failures", "max_error_rate"];
-    private static readonly string[] AIKeys = ["provider", "model", "fallback", "endpoint", "timeout", "max_iterations"];
+    private static readonly string[] AIKeys = ["provider", "model", "fallback", "endpoint", "timeout", "max_iterations", "providers", "prices"];
+    private static readonly string[] AIProviderNames = ["anthropic", "openai", "ollama"];
+    private static readonly string[] AIProviderKeys = ["endpoint", "model"];
+    private static readonly string[] AIPriceKeys = ["input_per_mtok", "output_per_mtok"];
     private static readonly string[] AgentKeys = ["kind", "pool_size", "timeout", "retries", "settings"];
     private static readonly string[] TelemetryKeys = ["enabled", "storage", "database_dir", "capture_prompts", "retention", "alerts"];
     private static readonly string[] AlertKeys = ["failure_rate", "p95_latency", "webhook"];
@@ -276,18 +279,28 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
 
                     break;
                 case "endpoint":
-                    if (Text(node, Section, key, out var endpoint))
+                    if (Endpoint(node, Section, key, out var uri))
                     {
-                        if (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
-                            && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-                            && uri.UserInfo.Length == 0)
+                        ai.Endpoint = uri;
+                    }
+
+                    break;
+                case "providers":
+                    if (ExpectTable(node, Section, key))
+                    {
+                        foreach (var (name, providerTable) in node.Children!)
                         {
-                            ai.Endpoint = uri;
+                            BindAIProvider(name, providerTable);
                         }
-                        else
+                    }
+
+                    break;
+                case "prices":
+                    if (ExpectTable(node, Section, key))
+                    {
+                        foreach (var (name, priceTable) in node.Children!)
                         {
-                            // Not echoed: an endpoint can carry credentials.
-                            problems.Add(node.Location, Path(Section, key), $"'{key}' in [{Section}] must be an absolute http or https address without credentials, like \"http://127.0.0.1:8080/v1\"");
+                            BindAIPrice(name, priceTable);
                         }
                     }
 
@@ -311,6 +324,135 @@ internal sealed partial class ConfigBinder(ProblemList problems, LoadState state
                     break;
             }
         }
+    }
+
+    /// <summary>Binds <c>[providers.&lt;name&gt;]</c> of ai.toml: the endpoint and model of one provider. Keys are refused like everywhere.</summary>
+    private void BindAIProvider(string name, ConfigNode table)
+    {
+        const string Parent = "ai.providers";
+        if (!AIProviderNames.Contains(name, StringComparer.Ordinal))
+        {
+            string why = name == "offline" ? "the offline provider has no endpoint, and its model is only a label (set it with the top-level 'model')" : $"it is not a provider with an endpoint or a model to set; providers: {string.Join(", ", AIProviderNames)}";
+            problems.Add(table.Location, Path(Parent, name), $"[{Parent}.{Shorten(name)}]: {why}");
+            return;
+        }
+
+        if (!ExpectTable(table, Parent, name))
+        {
+            return;
+        }
+
+        var section = Parent + "." + name;
+        var ai = state.Config.AI;
+        if (!ai.ProviderTables.TryGetValue(name, out var provider))
+        {
+            provider = new AIProviderSettings();
+            ai.ProviderTables.Add(name, provider);
+        }
+
+        foreach (var (key, node) in table.Children!)
+        {
+            switch (key)
+            {
+                case "endpoint":
+                    if (Endpoint(node, section, key, out var uri))
+                    {
+                        provider.Endpoint = uri;
+                    }
+
+                    break;
+                case "model":
+                    if (Text(node, section, key, out var model))
+                    {
+                        provider.Model = model;
+                    }
+
+                    break;
+                default:
+                    Unknown(node, section, key, AIProviderKeys);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Binds <c>[prices."provider/model"]</c> of ai.toml: a model's price per million input and output tokens, both required.</summary>
+    private void BindAIPrice(string name, ConfigNode table)
+    {
+        const string Parent = "ai.prices";
+        string key = name.Trim().ToLowerInvariant();
+        int slash = key.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == key.Length - 1 || key.IndexOf('/', slash + 1) >= 0 || !NamePattern().IsMatch(key[..slash])
+            || key.Length > 200 || key.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            problems.Add(table.Location, Path(Parent, name), $"[{Parent}.\"{Shorten(name)}\"]: a price is keyed \"provider/model\", like [prices.\"anthropic/claude-sonnet-4-5\"] or [prices.\"ollama/*\"] for every model of a provider");
+            return;
+        }
+
+        if (!ExpectTable(table, Parent, name))
+        {
+            return;
+        }
+
+        var section = $"{Parent}.\"{key}\"";
+        decimal? input = null;
+        decimal? output = null;
+        foreach (var (entry, node) in table.Children!)
+        {
+            switch (entry)
+            {
+                case "input_per_mtok":
+                    if (Number(node, section, entry, 0, 1_000_000, out var inputPrice))
+                    {
+                        input = (decimal)inputPrice;
+                    }
+
+                    break;
+                case "output_per_mtok":
+                    if (Number(node, section, entry, 0, 1_000_000, out var outputPrice))
+                    {
+                        output = (decimal)outputPrice;
+                    }
+
+                    break;
+                default:
+                    Unknown(node, section, entry, AIPriceKeys);
+                    break;
+            }
+        }
+
+        if (table.Children.ContainsKey("input_per_mtok") && table.Children.ContainsKey("output_per_mtok"))
+        {
+            if (input is { } i && output is { } o)
+            {
+                state.Config.AI.PriceTables[key] = new AIPriceSettings { InputPerMillionTokens = i, OutputPerMillionTokens = o };
+            }
+        }
+        else
+        {
+            problems.Add(table.Location, Path(Parent, name), $"[{section}] needs both input_per_mtok and output_per_mtok (the price of a million input and output tokens), e.g. input_per_mtok = 3.0 and output_per_mtok = 15.0");
+        }
+    }
+
+    /// <summary>Reads an endpoint: an absolute http or https address without credentials (the value is never echoed).</summary>
+    private bool Endpoint(ConfigNode node, string section, string key, out Uri? uri)
+    {
+        uri = null;
+        if (!Text(node, section, key, out var endpoint))
+        {
+            return false;
+        }
+
+        if (Uri.TryCreate(endpoint, UriKind.Absolute, out uri)
+            && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            && uri.UserInfo.Length == 0)
+        {
+            return true;
+        }
+
+        // Not echoed: an endpoint can carry credentials.
+        uri = null;
+        problems.Add(node.Location, Path(section, key), $"'{key}' {Where(section)} must be an absolute http or https address without credentials, like \"http://127.0.0.1:8080/v1\"");
+        return false;
     }
 
     public void BindAgent(string name, ConfigNode table)

@@ -43,5 +43,33 @@ public static class TaskExecKitAgentExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Registers the <c>ai</c> agent (see <see cref="AIAgentRegistryExtensions.AddAI"/>): a plan task with
+    /// <c>agent: ai</c> runs its description as a prompt, with <c>ShellTool</c> and <c>FileTool</c> gated by the
+    /// task's effect policy. The agent starts offline, records its model calls in the container's
+    /// <see cref="Telemetry.TelemetrySystem"/>, and is built once, the first time a run asks for it (a wrong option
+    /// throws then, naming it; <see cref="AIAgentRegistryExtensions.AddAI"/> builds at once, if you want the error earlier).
+    /// </summary>
+    /// <param name="builder">The TaskExecKit builder.</param>
+    /// <param name="configure">Configures the agent with the container's services, e.g. <c>(sp, ai) =&gt; ai.Configure(config.AI)</c>.</param>
+    /// <returns>The builder.</returns>
+    public static TaskExecKitBuilder AddAI(this TaskExecKitBuilder builder, Action<IServiceProvider, AIAgentBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton(sp => new AIAgentHolder(AIAgentRegistryExtensions.CreateTaskAgent(ai =>
+        {
+            if (sp.GetService<Telemetry.TelemetrySystem>() is { } telemetry)
+            {
+                ai.Telemetry(telemetry);
+            }
+
+            configure?.Invoke(sp, ai);
+        })));
+        return builder.AddAgent("ai", static sp => sp.GetRequiredService<AIAgentHolder>().Agent);
+    }
+
+    /// <summary>The one <c>ai</c> agent of a container (it holds no per-run state).</summary>
+    private sealed record AIAgentHolder(ITaskAgent Agent);
+
     private sealed record AgentRegistration(string Name, Func<IServiceProvider, ITaskAgent> Factory, bool RunsCommands, int PoolSize);
 }

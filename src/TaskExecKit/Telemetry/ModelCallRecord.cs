@@ -8,4 +8,8 @@ namespace TaskExecKit.Telemetry;
 /// <param name="OutputTokens">Tokens produced.</param>
 /// <param name="Latency">How long the call took.</param>
 /// <param name="TaskId">The task, if any.</param>
-public readonly record struct ModelCallRecord(string AgentId, string Provider, string Model, long InputTokens, long OutputTokens, TimeSpan Latency, string? TaskId = null);
+public readonly record struct ModelCallRecord(string AgentId, string Provider, string Model, long InputTokens, long OutputTokens, TimeSpan Latency, string? TaskId = null)
+{
+    /// <summary>Gets the call's estimated cost (from the agent's price table), or null when the model has no price.</summary>
+    public decimal? CostEstimate { get; init; }
+}

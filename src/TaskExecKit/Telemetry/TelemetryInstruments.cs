@@ -31,6 +31,7 @@ internal sealed class TelemetryInstruments : IDisposable
         Tokens = _meter.CreateCounter<long>("taskexeckit.agent.tokens", "{token}", "Tokens used by model calls.");
         ModelTokenUsage = _meter.CreateHistogram<long>("gen_ai.client.token.usage", "{token}", "Tokens per model call, tagged gen_ai.token.type input/output, gen_ai.provider.name and gen_ai.request.model.");
         ModelCallDuration = _meter.CreateHistogram<double>("gen_ai.client.operation.duration", "s", "How long model calls took, tagged gen_ai.provider.name and gen_ai.request.model.");
+        ModelCost = _meter.CreateCounter<double>("taskexeckit.ai.cost", "{cost}", "Estimated cost of model calls in the price table's unit (US dollars by default), tagged gen_ai.provider.name and gen_ai.request.model; calls of unknown cost are not counted.");
         AgentDuration = _meter.CreateHistogram<double>("taskexeckit.agent.task.duration", "s", "Task durations of tracked agents, tagged with the agent.");
         Alerts = _meter.CreateCounter<long>("taskexeckit.alerts", "{alert}", "Alerts raised, tagged with the alert (failure_rate or p95_latency).");
         _meter.CreateObservableGauge("taskexeckit.queue.depth", () => Volatile.Read(ref _queueDepth), "{task}", "Tasks waiting to run, as last reported by the executor.");
@@ -67,6 +68,8 @@ internal sealed class TelemetryInstruments : IDisposable
     internal Histogram<long> ModelTokenUsage { get; }
 
     internal Histogram<double> ModelCallDuration { get; }
+
+    internal Counter<double> ModelCost { get; }
 
     internal Histogram<double> AgentDuration { get; }
 

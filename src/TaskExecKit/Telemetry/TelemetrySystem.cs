@@ -429,11 +429,12 @@ public sealed class TelemetrySystem : IAsyncDisposable
     }
 
     /// <summary>
-    /// Records one model call of an AI agent: provider, model, input and output tokens and latency.
-    /// Takes no prompt or response text. The event's <see cref="TelemetryEvent.Name"/> is the model,
-    /// <see cref="TelemetryEvent.Reason"/> the provider and <see cref="TelemetryEvent.Count"/> the tokens;
+    /// Records one model call of an AI agent: provider, model, input and output tokens, latency and
+    /// estimated cost. Takes no prompt or response text. The event's <see cref="TelemetryEvent.Name"/> is the model,
+    /// <see cref="TelemetryEvent.Reason"/> the provider, <see cref="TelemetryEvent.Count"/> the tokens and
+    /// <see cref="TelemetryEvent.Value"/> the cost estimate (0 when unknown);
     /// the latency and the input/output split go to the <c>gen_ai.client.operation.duration</c> and
-    /// <c>gen_ai.client.token.usage</c> instruments.
+    /// <c>gen_ai.client.token.usage</c> instruments, a known cost to <c>taskexeckit.ai.cost</c>.
     /// </summary>
     /// <param name="call">The call.</param>
     /// <returns>True when queued; false when dropped and counted.</returns>
@@ -445,6 +446,11 @@ public sealed class TelemetrySystem : IAsyncDisposable
         _instruments.ModelTokenUsage.Record(call.InputTokens, providerTag, modelTag, new KeyValuePair<string, object?>("gen_ai.token.type", "input"));
         _instruments.ModelTokenUsage.Record(call.OutputTokens, providerTag, modelTag, new KeyValuePair<string, object?>("gen_ai.token.type", "output"));
         _instruments.ModelCallDuration.Record(call.Latency.TotalSeconds, providerTag, modelTag);
+        if (call.CostEstimate is { } cost)
+        {
+            _instruments.ModelCost.Add((double)cost, providerTag, modelTag);
+        }
+
         return Record(new TelemetryEvent
         {
             Kind = TelemetryEventKind.ModelCall,
@@ -453,6 +459,7 @@ public sealed class TelemetrySystem : IAsyncDisposable
             Name = call.Model,
             Reason = call.Provider,
             Count = call.InputTokens + call.OutputTokens,
+            Value = (double)(call.CostEstimate ?? 0m),
             TaskId = call.TaskId,
         });
     }

@@ -192,9 +192,9 @@ internal sealed class BudgetAIAgent(DelegatingAIAgent inner, BudgetLedger ledger
     {
         ArgumentNullException.ThrowIfNull(request);
         using var slot = await ledger.EnterAsync(cancellationToken).ConfigureAwait(false);
-        if (!ledger.TryStartTask(out string? reason))
+        if (!ledger.TryStartTask(out string? reason, out BudgetLimit limit))
         {
-            return AIAgentMiddleware.Stopped(request, AgentStopReason.TokenBudget, "Budget exhausted: " + reason);
+            return AIAgentMiddleware.Stopped(request, LedgerChatClient.StopReasonFor(limit), "Budget exhausted: " + reason);
         }
 
         var charged = request.WithLedger(ledger);
@@ -228,12 +228,22 @@ internal sealed class RetryAIAgent(DelegatingAIAgent inner, ResiliencePipeline<A
 
 /// <summary>
 /// Checks the budgets of <see cref="AIAgentMiddleware.UseBudget"/> before each model call of a run and charges
-/// the call's tokens to them after: placed just inside the run's bounds, so a spent budget ends the run as a bound does.
+/// the call's tokens and estimated cost to them after: placed just inside the run's bounds, so a spent budget ends
+/// the run as a bound does (and a call of unknown cost under a cost limit ends it too, in the run's own check).
 /// </summary>
-internal sealed class LedgerChatClient(IChatClient inner, IReadOnlyList<BudgetLedger> ledgers) : DelegatingChatClient(inner)
+internal sealed class LedgerChatClient(IChatClient inner, AgentRun run) : DelegatingChatClient(inner)
 {
+
     // A ledger charges its ancestors itself: charge only those that are no ancestor of another one here.
-    private readonly BudgetLedger[] _charged = [.. ledgers.Where(l => !ledgers.Any(other => IsAncestor(l, other))).Distinct()];
+    private readonly BudgetLedger[] _charged = [.. run.Ledgers.Where(l => !run.Ledgers.Any(other => IsAncestor(l, other))).Distinct()];
+
+    /// <summary>The stop reason for a spent limit: cost and wall time have their own; tokens and the task count end as <see cref="AgentStopReason.TokenBudget"/>.</summary>
+    internal static AgentStopReason StopReasonFor(BudgetLimit limit) => limit switch
+    {
+        BudgetLimit.Cost => AgentStopReason.CostBudget,
+        BudgetLimit.WallTime => AgentStopReason.WallTimeBudget,
+        _ => AgentStopReason.TokenBudget,
+    };
 
     private static bool IsAncestor(BudgetLedger candidate, BudgetLedger of)
     {
@@ -250,19 +260,20 @@ internal sealed class LedgerChatClient(IChatClient inner, IReadOnlyList<BudgetLe
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        foreach (var ledger in ledgers)
+        foreach (var ledger in run.Ledgers)
         {
-            if (!ledger.CanSpend(out string? reason))
+            if (!ledger.CanSpend(out string? reason, out BudgetLimit limit))
             {
-                throw new AgentBoundReachedException(AgentStopReason.TokenBudget, "Budget exhausted: " + reason);
+                throw new AgentBoundReachedException(StopReasonFor(limit), "Budget exhausted: " + reason);
             }
         }
 
         var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         long tokens = (response.Usage?.InputTokenCount ?? 0) + (response.Usage?.OutputTokenCount ?? 0);
+        decimal cost = run.PriceOf(response).Cost ?? 0m;
         foreach (var ledger in _charged)
         {
-            ledger.Charge(tokens);
+            ledger.Charge(tokens, cost);
         }
 
         return response;

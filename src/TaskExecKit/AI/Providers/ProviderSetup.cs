@@ -23,8 +23,11 @@ internal sealed class ProviderSetup
     /// <summary>Gets or sets the endpoint given with <c>Endpoint(Uri)</c>, for the primary provider.</summary>
     internal Uri? PrimaryEndpoint { get; set; }
 
-    /// <summary>Gets or sets the endpoint from <c>ai.toml</c>, for the primary provider; the builder's wins.</summary>
-    internal Uri? ConfigEndpoint { get; set; }
+    /// <summary>Gets the endpoints from <c>ai.toml</c>, per provider (the top-level <c>endpoint</c> is its <c>provider</c>'s); the builder's win.</summary>
+    internal Dictionary<AIProvider, Uri> ConfigEndpoints { get; } = [];
+
+    /// <summary>Gets the models from <c>ai.toml</c>, per provider (the top-level <c>model</c> is its <c>provider</c>'s); the builder's win.</summary>
+    internal Dictionary<AIProvider, string> ConfigModels { get; } = [];
 
     internal AIProviderResilience Resilience { get; set; } = AIProviderResilience.Default;
 
@@ -43,6 +46,8 @@ internal sealed class ProviderSetup
     /// <exception cref="InvalidOperationException">No provider, or none of the chain can be set up; the message names what is missing.</exception>
     internal ProviderResolution Resolve(IChatClient? custom, string? model, IReadOnlyList<OfflineRule>? offlineRules, TimeProvider timeProvider, Action<string, string>? onFallback)
     {
+        // The model given in code for the first provider; else the one the configuration gives that provider.
+        model ??= Primary is { } configured ? ConfigModels.GetValueOrDefault(configured) : null;
         List<AIProvider> fallback = [.. Fallback.Distinct().Where(p => p != Primary)];
         if (offlineRules is not null && Primary != AIProvider.Offline && !fallback.Contains(AIProvider.Offline))
         {
@@ -57,7 +62,7 @@ internal sealed class ProviderSetup
         if (custom is not null && fallback.Count == 0)
         {
             // Bring your own client, alone: used as given.
-            string name = Primary is { } p ? ProviderInfo.Of(p).Name : custom.GetService<ChatClientMetadata>()?.ProviderName ?? "custom";
+            string name = CustomName(custom);
             return new ProviderResolution(custom, name, model, [name], []);
         }
 
@@ -74,7 +79,7 @@ internal sealed class ProviderSetup
         bool first = true;
         if (custom is not null)
         {
-            string name = Primary is { } p ? ProviderInfo.Of(p).Name : custom.GetService<ChatClientMetadata>()?.ProviderName ?? "custom";
+            string name = CustomName(custom);
             entries.Add(new ProviderChainEntry(name, model, new BorrowedChatClient(custom), Resilience, timeProvider));
             primaryModel = model;
             first = false;
@@ -126,6 +131,14 @@ internal sealed class ProviderSetup
         return new ProviderResolution(client2, entries[0].Name, primaryModel, [.. entries.Select(e => e.Name)], skipped);
     }
 
+    /// <summary>
+    /// The name a custom client answers under: the provider it was given for (<c>Provider(AIProvider.Anthropic).ChatClient(...)</c>),
+    /// else the name it reports, else <c>custom</c>. Never <c>offline</c>: a client of your own is not the offline provider (nor free).
+    /// </summary>
+    private string CustomName(IChatClient custom) => Primary is { } p && p != AIProvider.Offline
+        ? ProviderInfo.Of(p).Name
+        : custom.GetService<ChatClientMetadata>()?.ProviderName ?? "custom";
+
     private bool TryCreate(ProviderInfo info, bool isPrimary, string? model, out IChatClient? client, out string? entryModel, out string? problem)
     {
         client = null;
@@ -138,7 +151,7 @@ internal sealed class ProviderSetup
             return false;
         }
 
-        Uri? endpoint = _endpoints.GetValueOrDefault(info.Provider) ?? (isPrimary ? PrimaryEndpoint ?? ConfigEndpoint : null);
+        Uri? endpoint = _endpoints.GetValueOrDefault(info.Provider) ?? (isPrimary ? PrimaryEndpoint : null) ?? ConfigEndpoints.GetValueOrDefault(info.Provider);
         if (endpoint is null && info.EndpointVariable is { } variable && Environment(variable) is { Length: > 0 } raw)
         {
             endpoint = info.EndpointFrom(raw);
@@ -162,7 +175,7 @@ internal sealed class ProviderSetup
             return false;
         }
 
-        entryModel = _models.GetValueOrDefault(info.Provider) ?? (isPrimary ? model : null) ?? factory.DefaultModel;
+        entryModel = _models.GetValueOrDefault(info.Provider) ?? (isPrimary ? model : null) ?? ConfigModels.GetValueOrDefault(info.Provider) ?? factory.DefaultModel;
         try
         {
             client = factory.CreateChatClient(new AIProviderConnection(info.Provider, key, endpoint, entryModel));

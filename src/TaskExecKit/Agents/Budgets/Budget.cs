@@ -137,8 +137,28 @@ public sealed record BudgetUsage(long Tokens, decimal Cost, int Tasks, TimeSpan 
 /// <summary>Thrown when work is asked of a budget that is spent; the reason names the budget and the limit.</summary>
 public sealed class BudgetExhaustedException : TaskExecKitException
 {
-    internal BudgetExhaustedException(string reason)
+    internal BudgetExhaustedException(string reason, BudgetLimit limit = BudgetLimit.None)
         : base(reason)
     {
+        Limit = limit;
     }
+
+    /// <summary>Gets which limit is spent, when known.</summary>
+    internal BudgetLimit Limit { get; }
+}
+
+/// <summary>Which limit of a <see cref="Budget"/> a ledger found spent.</summary>
+internal enum BudgetLimit
+{
+    /// <summary>Not known, or none.</summary>
+    None,
+
+    /// <summary><see cref="Budget.MaxTokens"/>.</summary>
+    Tokens,
+
+    /// <summary><see cref="Budget.MaxCost"/>.</summary>
+    Cost,
+
+    /// <summary><see cref="Budget.MaxWallTime"/>.</summary>
+    WallTime,
 }

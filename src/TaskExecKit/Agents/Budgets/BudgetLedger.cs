@@ -112,11 +112,14 @@ public sealed class BudgetLedger
     /// <summary>Tells whether tokens, cost and wall time are under the limits here and in every ancestor.</summary>
     /// <param name="reason">Why not, naming the ledger and the limit.</param>
     /// <returns>True when work may spend more.</returns>
-    public bool CanSpend(out string? reason)
+    public bool CanSpend(out string? reason) => CanSpend(out reason, out _);
+
+    /// <summary>As <see cref="CanSpend(out string?)"/>, also telling which limit is spent (for the AI agent's stop reason).</summary>
+    internal bool CanSpend(out string? reason, out BudgetLimit limit)
     {
         lock (_gate)
         {
-            reason = SpendProblemLocked(out var offender);
+            reason = SpendProblemLocked(out var offender, out limit);
             if (reason is not null)
             {
                 MarkExhaustedLocked(reason, offender);
@@ -124,6 +127,20 @@ public sealed class BudgetLedger
 
             return reason is null;
         }
+    }
+
+    /// <summary>Tells whether this ledger or an ancestor limits cost, so that a model call of unknown cost cannot be counted against it.</summary>
+    internal bool LimitsCost()
+    {
+        for (var ledger = this; ledger is not null; ledger = ledger.Parent)
+        {
+            if (ledger.Budget.MaxCost is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Records tokens and cost spent, here and in every ancestor.</summary>
@@ -146,11 +163,14 @@ public sealed class BudgetLedger
     /// <summary>Starts a task if the task count, tokens, cost and wall time allow it here and in every ancestor, and counts it.</summary>
     /// <param name="reason">Why not, naming the ledger and the limit.</param>
     /// <returns>True when the task may start (and is counted).</returns>
-    public bool TryStartTask(out string? reason)
+    public bool TryStartTask(out string? reason) => TryStartTask(out reason, out _);
+
+    /// <summary>As <see cref="TryStartTask(out string?)"/>, also telling which limit is spent (none for the task count).</summary>
+    internal bool TryStartTask(out string? reason, out BudgetLimit limit)
     {
         lock (_gate)
         {
-            reason = SpendProblemLocked(out var offender);
+            reason = SpendProblemLocked(out var offender, out limit);
             for (var ledger = this; reason is null && ledger is not null; ledger = ledger.Parent)
             {
                 if (ledger.Budget.MaxTasks is { } max && ledger._tasks >= max)
@@ -228,25 +248,29 @@ public sealed class BudgetLedger
         return remaining;
     }
 
-    private string? SpendProblemLocked(out BudgetLedger? offender)
+    private string? SpendProblemLocked(out BudgetLedger? offender, out BudgetLimit limit)
     {
         offender = null;
+        limit = BudgetLimit.None;
         for (var ledger = this; ledger is not null; ledger = ledger.Parent)
         {
             var b = ledger.Budget;
             offender = ledger;
             if (b.MaxTokens is { } tokens && ledger._tokens >= tokens)
             {
+                limit = BudgetLimit.Tokens;
                 return string.Create(CultureInfo.InvariantCulture, $"the token budget of '{ledger.Name}' is spent ({ledger._tokens} of {tokens} tokens)");
             }
 
             if (b.MaxCost is { } cost && ledger._cost >= cost)
             {
+                limit = BudgetLimit.Cost;
                 return string.Create(CultureInfo.InvariantCulture, $"the cost budget of '{ledger.Name}' is spent ({ledger._cost} of {cost})");
             }
 
             if (b.MaxWallTime is { } wall && _time.GetElapsedTime(ledger._started) >= wall)
             {
+                limit = BudgetLimit.WallTime;
                 return string.Create(CultureInfo.InvariantCulture, $"the wall time of '{ledger.Name}' is up ({wall.TotalSeconds:0.###} s)");
             }
         }

@@ -73,8 +73,19 @@ internal sealed class FakeProviderServer : IAsyncDisposable
         return this;
     }
 
-    /// <summary>A port nothing listens on (connection refused).</summary>
-    internal static int ClosedPort() => FreePort();
+    /// <summary>
+    /// A port nothing listens on (connection refused). The port stays bound, without listening, for the whole
+    /// test run, so no fake server of a test running in parallel can be given it: a port that was merely free
+    /// could be, and then this test's "refused" request would take that server's scripted reply.
+    /// </summary>
+    internal static int ClosedPort() => ((IPEndPoint)RefusingSocket.Value.LocalEndPoint!).Port;
+
+    private static readonly Lazy<Socket> RefusingSocket = new(() =>
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
+    });
 
     public async ValueTask DisposeAsync()
     {
