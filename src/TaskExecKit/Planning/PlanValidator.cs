@@ -1,5 +1,4 @@
 using System.Text.Json;
-using TaskExecKit.AI;
 
 namespace TaskExecKit.Planning;
 

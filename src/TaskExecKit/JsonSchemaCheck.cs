@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace TaskExecKit.AI;
+namespace TaskExecKit;
 
 /// <summary>
 /// Checks a JSON value against a JSON schema, for the keywords the schemas of tools and of
