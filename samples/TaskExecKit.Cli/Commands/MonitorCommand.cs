@@ -180,11 +180,13 @@ internal static class MonitorCommand
         if (s.PerMinute.Count > 0)
         {
             text.AppendLine();
-            Table(text, ["minute (UTC)", "started", "finished", "success", "p50", "p99", "tokens"],
-                s.PerMinute.Select(m => new[]
+            var trends = MetricsTrends.Compute(s.PerMinute, MetricsTrends.DefaultWindow);
+            Table(text, ["minute (UTC)", "started", "finished", "success", "p50", "p99", "tokens", "mean 15m", "failed 15m"],
+                s.PerMinute.Select((m, i) => new[]
                 {
                     m.Minute.UtcDateTime.ToString("yyyy-MM-dd HH:mm", inv), N(m.Metrics.TasksStarted), N(m.Metrics.TasksFinished),
                     Percent(m.Metrics.SuccessRate), Duration(m.Metrics.LatencyP50), Duration(m.Metrics.LatencyP99), N(m.Metrics.Tokens),
+                    Duration(trends[i].MovingMeanLatency), Percent(trends[i].MovingFailureRate),
                 }));
         }
 
@@ -230,7 +232,12 @@ internal static class MonitorCommand
         store = s.Store,
         overall = AgentJson(s.Overall),
         agents = s.Agents.Values.Select(AgentJson).ToList(),
-        perMinute = s.PerMinute.Select(m => new { minute = m.Minute, metrics = AgentJson(m.Metrics) }).ToList(),
+        perMinute = s.PerMinute.Zip(MetricsTrends.Compute(s.PerMinute, MetricsTrends.DefaultWindow), (m, t) => new
+        {
+            minute = m.Minute,
+            metrics = AgentJson(m.Metrics),
+            trend = new { windowMinutes = MetricsTrends.DefaultWindow.TotalMinutes, tasksFinished = t.TasksFinishedInWindow, meanLatencyMs = t.MovingMeanLatency?.TotalMilliseconds, failureRate = t.MovingFailureRate },
+        }).ToList(),
     }, JsonOptions) + Environment.NewLine;
 
     private static object AgentJson(AgentMetrics a) => new

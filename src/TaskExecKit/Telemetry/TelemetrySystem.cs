@@ -176,6 +176,27 @@ public sealed class TelemetrySystem : IAsyncDisposable
     }
 
     /// <summary>
+    /// Reads trends over a range: for each minute with events, the moving average of the task latency and of the
+    /// failure rate over the window ending with that minute, of one agent or of all agents together. The window
+    /// reaches back before the range, so the first minutes have whole windows too. Read from the per-minute rollups.
+    /// </summary>
+    /// <param name="range">The range (widened to whole minutes).</param>
+    /// <param name="agentId">Only this agent, or null for all agents together.</param>
+    /// <param name="window">The moving-average window, at least one minute; <see cref="MetricsTrends.DefaultWindow"/> (15 minutes) when null.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>One point per minute of the range with events, oldest first.</returns>
+    public async ValueTask<IReadOnlyList<TrendPoint>> GetTrendsAsync(TimeRange range, string? agentId = null, TimeSpan? window = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        TimeSpan width = window ?? MetricsTrends.DefaultWindow;
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, TimeSpan.FromMinutes(1));
+        var (from, to) = range.Resolve(_time.GetUtcNow());
+        var perMinute = await GetMetricsPerMinuteAsync(TimeRange.Between(from - width, to), agentId, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset firstMinute = MinuteRollup.MinuteOf(from);
+        return [.. MetricsTrends.Compute(perMinute, width).Where(p => p.Minute >= firstMinute)];
+    }
+
+    /// <summary>
     /// Counts the events of each kind recorded in a range (widened to whole minutes), of one agent or of all agents,
     /// from the per-minute rollups. Kinds with no events are absent. Pending events are flushed first.
     /// </summary>

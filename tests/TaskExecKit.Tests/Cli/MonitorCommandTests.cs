@@ -43,6 +43,8 @@ public sealed class MonitorCommandTests(Xunit.Abstractions.ITestOutputHelper log
         Assert.Contains("20 (15 succeeded, 5 failed)", output, StringComparison.Ordinal);
         Assert.Contains("24 (4 retries)", output, StringComparison.Ordinal);
         Assert.Contains("minute (UTC)", output, StringComparison.Ordinal);
+        Assert.Contains("failed 15m", output, StringComparison.Ordinal);
+        Assert.Contains("25.0 %", output, StringComparison.Ordinal); // 5 of the 20 finished in the window failed
         log.WriteLine(output);
     }
 
@@ -58,6 +60,8 @@ public sealed class MonitorCommandTests(Xunit.Abstractions.ITestOutputHelper log
         using var doc = JsonDocument.Parse(output);
         Assert.Equal(21, doc.RootElement.GetProperty("overall").GetProperty("tasksFinished").GetInt64());
         Assert.Equal(["agent-123", "other-agent"], doc.RootElement.GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agentId").GetString()));
+        var trend = doc.RootElement.GetProperty("perMinute").EnumerateArray().Last().GetProperty("trend");
+        Assert.Equal(21, trend.GetProperty("tasksFinished").GetInt64());
     }
 
     [Fact]
