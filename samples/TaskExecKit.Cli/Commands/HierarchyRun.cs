@@ -77,25 +77,7 @@ internal static class HierarchyRun
                     .Executor(x =>
                     {
                         x.Configure(engineConfig);
-                        if (options.MaxWorkers is { } workers)
-                        {
-                            x.MaxWorkers(workers);
-                        }
-
-                        if (options.RunsDirectory is { } runsDirectory)
-                        {
-                            x.RunsDirectory(runsDirectory);
-                        }
-
-                        if (options.DryRun)
-                        {
-                            x.DryRun();
-                        }
-
-                        if (options.FailFast)
-                        {
-                            x.FailFast();
-                        }
+                        RunCommand.ApplyRunOptions(x, options);
 
                         x.ConfigDirectory(options.ConfigDirectory).Grant(capabilities).Progress(display);
                     });

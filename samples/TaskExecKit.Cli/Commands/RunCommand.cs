@@ -96,25 +96,7 @@ internal static class RunCommand
 
             // The agents of agents/*.toml too, as `plan` checks them (CliAgents); names in code keep theirs.
             builder.Agents(Agents.AgentRegistryConfigExtensions.AddFromConfig(Agents.AgentRegistry.CreateDefault(), engineConfig));
-            if (options.MaxWorkers is { } workers)
-            {
-                builder.MaxWorkers(workers);
-            }
-
-            if (options.RunsDirectory is { } runsDirectory)
-            {
-                builder.RunsDirectory(runsDirectory);
-            }
-
-            if (options.DryRun)
-            {
-                builder.DryRun();
-            }
-
-            if (options.FailFast)
-            {
-                builder.FailFast();
-            }
+            ApplyRunOptions(builder, options);
 
             // Telemetry (events, metrics, the audit trail) under the runtime directory, unless turned off.
             if (options.RuntimeDirectory is { } runtime && engineConfig.Telemetry.Enabled)
@@ -282,6 +264,30 @@ internal static class RunCommand
     };
 
     /// <summary>Prints task state changes: one plain line each when redirected, a live status line on a terminal.</summary>
+    /// <summary>Applies the command line's executor settings (workers, runs folder, dry run, fail fast), for a plain run and a hierarchy's executor alike.</summary>
+    internal static void ApplyRunOptions(TaskExecutorBuilder builder, RunOptions options)
+    {
+        if (options.MaxWorkers is { } workers)
+        {
+            builder.MaxWorkers(workers);
+        }
+
+        if (options.RunsDirectory is { } runsDirectory)
+        {
+            builder.RunsDirectory(runsDirectory);
+        }
+
+        if (options.DryRun)
+        {
+            builder.DryRun();
+        }
+
+        if (options.FailFast)
+        {
+            builder.FailFast();
+        }
+    }
+
     internal sealed class ProgressDisplay(TextWriter output, bool interactive) : IProgress<TaskProgress>
     {
         private readonly Lock _gate = new();
