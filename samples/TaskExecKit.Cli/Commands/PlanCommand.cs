@@ -132,6 +132,13 @@ internal static class PlanCommand
         plan.Save(output.FullName);
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Wrote {Relative(output.FullName)}: sot.md v{plan.Version}, {plan.Queues.Count} queue(s), {plan.Tasks.Count} task(s)")).ConfigureAwait(false);
+        if (plan.Tasks.Count == 0)
+        {
+            // Valid (a legacy file without its queue section plans nothing), but rarely what the author meant.
+            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"task-exec-kit: warning: {Relative(sot.FullName)} has no tasks. ") + (plan.Version == 1
+                ? "It was read as version 1 (no task item with a backticked id, like \"- [ ] `TASK-010` Title\", was found), whose tasks come only from a \"### G. Execution Queue & Task Hooks\" section; see docs/sot-format.md."
+                : "See docs/sot-format.md for the task items a version 2 file holds.")).ConfigureAwait(false);
+        }
 
         if (explain)
         {

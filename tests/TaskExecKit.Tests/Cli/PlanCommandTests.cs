@@ -29,6 +29,22 @@ public sealed class PlanCommandTests
     }
 
     [Fact]
+    public async Task Plan_SotWithoutTaskItems_WritesAnEmptyPlanButWarnsHowItWasRead()
+    {
+        using var dir = new TempDirectory();
+        dir.File("sot.md", "## Queue A\n\n- [ ] **A-1** list files\n  - agent: noop\n");
+
+        var (code, output, error) = await CliHarness.RunAsync(dir.Path, "plan", "--sot", "@sot.md", "--out", "@plan.json");
+
+        Assert.Equal(0, code);
+        Assert.Contains("0 task(s)", output, StringComparison.Ordinal);
+        Assert.Contains("warning: ", error, StringComparison.Ordinal);
+        Assert.Contains("sot.md has no tasks", error, StringComparison.Ordinal);
+        Assert.Contains("read as version 1", error, StringComparison.Ordinal);
+        Assert.Contains("`TASK-010`", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Plan_Explain_PrintsLevelsCriticalPathWidthAndEstimates()
     {
         using var dir = new TempDirectory();
