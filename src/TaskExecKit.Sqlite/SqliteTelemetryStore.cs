@@ -346,9 +346,8 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
         {
             // One prepared command per shape (with or without agent, which kinds), reused: the common queries
             // (an agent's recent events, recent events of some kinds) parse once and allocate no command.
-            string kinds = query.Kinds.Count == 0 ? string.Empty
-                : " AND kind IN (" + string.Join(',', query.Kinds.Select(k => ((int)k).ToString(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal)) + ")";
-            var shape = (query.AgentId is not null, kinds);
+            int[] kinds = [.. query.Kinds.Select(k => (int)k).Distinct().Order()];
+            var shape = (query.AgentId is not null, string.Join(',', kinds));
             if (!_eventQueries.TryGetValue(shape, out var cmd))
             {
                 if (_eventQueries.Count >= 32)
@@ -361,7 +360,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
                     _eventQueries.Clear();
                 }
 
-                _eventQueries[shape] = cmd = PrepareRead(EventQuerySql(query), "$since", "$until", "$limit", "$agent");
+                _eventQueries[shape] = cmd = PrepareRead(EventQuerySql(query.AgentId is not null, kinds), "$since", "$until", "$limit", "$agent");
             }
 
             cmd.Parameters[0].Value = since.UtcTicks;
@@ -392,17 +391,17 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore
     /// <c>ix_events_kind_ts</c> (at most <c>$limit</c> rows each), merged: a rare kind costs what it holds, however
     /// many other events the range has. With an agent, the agent's range of <c>ix_events_agent_ts</c>, filtered.
     /// </summary>
-    private static string EventQuerySql(EventQuery query)
+    private static string EventQuerySql(bool byAgent, int[] kinds)
     {
-        if (query.AgentId is not null || query.Kinds.Count == 0)
+        if (byAgent || kinds.Length == 0)
         {
-            string kinds = query.Kinds.Count == 0 ? string.Empty
-                : " AND kind IN (" + string.Join(',', query.Kinds.Select(k => ((int)k).ToString(CultureInfo.InvariantCulture)).Order(StringComparer.Ordinal)) + ")";
-            return $"SELECT {EventColumns} FROM events WHERE " + (query.AgentId is null ? string.Empty : "agent_id = $agent AND ")
-                + "ts >= $since AND ts < $until" + kinds + " ORDER BY ts DESC LIMIT $limit";
+            string kindFilter = kinds.Length == 0 ? string.Empty
+                : " AND kind IN (" + string.Join(',', kinds.Select(k => k.ToString(CultureInfo.InvariantCulture))) + ")";
+            return $"SELECT {EventColumns} FROM events WHERE " + (byAgent ? "agent_id = $agent AND " : string.Empty)
+                + "ts >= $since AND ts < $until" + kindFilter + " ORDER BY ts DESC LIMIT $limit";
         }
 
-        var perKind = query.Kinds.Select(k => (int)k).Distinct().Order().Select(k => string.Create(CultureInfo.InvariantCulture,
+        var perKind = kinds.Select(k => string.Create(CultureInfo.InvariantCulture,
             $"SELECT * FROM (SELECT {EventColumns} FROM events INDEXED BY ix_events_kind_ts WHERE kind = {k} AND ts >= $since AND ts < $until ORDER BY ts DESC LIMIT $limit)"));
         return string.Join(" UNION ALL ", perKind) + " ORDER BY ts DESC LIMIT $limit";
     }
