@@ -252,15 +252,8 @@ public sealed class TelemetrySystem : IAsyncDisposable
     /// <param name="limit">The most entries to return (1 to 1,000,000).</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The entries, oldest first.</returns>
-    public async ValueTask<IReadOnlyList<AuditEntry>> GetAuditEntriesAsync(TimeRange range, int limit = 1000, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(range);
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1_000_000);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-        var (from, to) = range.Resolve(_time.GetUtcNow());
-        return await _store.GetAuditEntriesAsync(from, to, limit, cancellationToken).ConfigureAwait(false);
-    }
+    public ValueTask<IReadOnlyList<AuditEntry>> GetAuditEntriesAsync(TimeRange range, int limit = 1000, CancellationToken cancellationToken = default) =>
+        ReadAuditAsync(range, limit, latest: false, cancellationToken);
 
     /// <summary>
     /// Reads the newest audit entries of a range (what a person looking at "the last hour" wants when there are
@@ -270,14 +263,19 @@ public sealed class TelemetrySystem : IAsyncDisposable
     /// <param name="limit">The most entries to return (1 to 1,000,000).</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The newest entries of the range, oldest first.</returns>
-    public async ValueTask<IReadOnlyList<AuditEntry>> GetLatestAuditEntriesAsync(TimeRange range, int limit = 1000, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<AuditEntry>> GetLatestAuditEntriesAsync(TimeRange range, int limit = 1000, CancellationToken cancellationToken = default) =>
+        ReadAuditAsync(range, limit, latest: true, cancellationToken);
+
+    private async ValueTask<IReadOnlyList<AuditEntry>> ReadAuditAsync(TimeRange range, int limit, bool latest, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(range);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1_000_000);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         var (from, to) = range.Resolve(_time.GetUtcNow());
-        return await _store.GetLatestAuditEntriesAsync(from, to, limit, cancellationToken).ConfigureAwait(false);
+        return latest
+            ? await _store.GetLatestAuditEntriesAsync(from, to, limit, cancellationToken).ConfigureAwait(false)
+            : await _store.GetAuditEntriesAsync(from, to, limit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Waits until every event recorded before the call is persisted or dropped.</summary>
