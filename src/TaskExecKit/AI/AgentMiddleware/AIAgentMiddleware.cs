@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Polly;
-using Polly.Retry;
 using TaskExecKit.Agents;
 using TaskExecKit.AI;
 using TaskExecKit.Telemetry;
@@ -81,19 +80,8 @@ public static class AIAgentMiddleware
     public static AIAgentBuilder UseRetry(this AIAgentBuilder builder, int maxRetries, TimeSpan? delay = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxRetries, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxRetries, 100);
-        TimeSpan backoff = delay ?? TimeSpan.Zero;
-        var pipeline = new ResiliencePipelineBuilder<AgentResponse> { TimeProvider = timeProvider ?? TimeProvider.System }
-            .AddRetry(new RetryStrategyOptions<AgentResponse>
-            {
-                MaxRetryAttempts = maxRetries,
-                Delay = backoff,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = backoff > TimeSpan.Zero,
-                ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is TaskExecKitException { IsTransient: true } or TimeoutException),
-            })
-            .Build();
+        var pipeline = RetryPipelines.Build<AgentResponse>(maxRetries, delay, timeProvider,
+            static outcome => outcome.Exception is TaskExecKitException { IsTransient: true } or TimeoutException);
         return builder.Use(inner => new RetryAIAgent(inner, pipeline));
     }
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Polly;
-using Polly.Retry;
 using TaskExecKit.Telemetry;
 
 namespace TaskExecKit.Agents;
@@ -70,24 +69,12 @@ public static class TaskAgentMiddleware
     public static TaskAgentBuilder UseRetry(this TaskAgentBuilder builder, int maxRetries, TimeSpan? delay = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxRetries, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxRetries, 100);
-        TimeSpan backoff = delay ?? TimeSpan.Zero;
-        var pipeline = new ResiliencePipelineBuilder<AgentResult> { TimeProvider = timeProvider ?? TimeProvider.System }
-            .AddRetry(new RetryStrategyOptions<AgentResult>
-            {
-                MaxRetryAttempts = maxRetries,
-                Delay = backoff,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = backoff > TimeSpan.Zero,
-                ShouldHandle = static args => new ValueTask<bool>(args.Outcome switch
-                {
-                    { Exception: TaskExecKitException { IsTransient: true } } => true,
-                    { Exception: null, Result: { Succeeded: false, IsTransient: true } } => true,
-                    _ => false,
-                }),
-            })
-            .Build();
+        var pipeline = RetryPipelines.Build<AgentResult>(maxRetries, delay, timeProvider, static outcome => outcome switch
+        {
+            { Exception: TaskExecKitException { IsTransient: true } } => true,
+            { Exception: null, Result: { Succeeded: false, IsTransient: true } } => true,
+            _ => false,
+        });
         return builder.Use(inner => new RetryTaskAgent(inner, pipeline));
     }
 }
