@@ -15,14 +15,7 @@ public sealed class RollupQueryTests
         using var dir = new TempDirectory();
         string runtime = Path.Combine(dir.Path, "runtime");
         var time = new FakeTimeProvider(Start);
-        var options = Options(runtime, time);
-        if (!sqlite)
-        {
-            options.Store = null;
-            options.DiscoverStore = false;
-        }
-
-        await using var telemetry = new TelemetrySystem(options);
+        await using var telemetry = new TelemetrySystem(Options(runtime, time, sqlite));
         await RecordAcrossMinutesAsync(telemetry, time);
 
         var snapshot = await telemetry.GetMetricsAsync(TimeRange.LastHour);
@@ -180,14 +173,7 @@ public sealed class RollupQueryTests
         using var dir = new TempDirectory();
         string runtime = Path.Combine(dir.Path, "runtime");
         var time = new FakeTimeProvider(Start);
-        var options = Options(runtime, time);
-        if (!sqlite)
-        {
-            options.Store = null;
-            options.DiscoverStore = false;
-        }
-
-        await using var telemetry = new TelemetrySystem(options);
+        await using var telemetry = new TelemetrySystem(Options(runtime, time, sqlite));
         for (int i = 0; i < 40; i++)
         {
             telemetry.RecordDecision("decision-" + i, "why", null);

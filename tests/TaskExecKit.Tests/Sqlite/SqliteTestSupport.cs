@@ -17,6 +17,19 @@ internal static class SqliteTestSupport
         PersistInstrumentMeasurements = false,
     };
 
+    /// <summary>The options of <see cref="Options"/> on the SQLite store, or on the in-memory store when <paramref name="sqlite"/> is false.</summary>
+    internal static TelemetryOptions Options(string runtime, TimeProvider time, bool sqlite)
+    {
+        var options = Options(runtime, time);
+        if (!sqlite)
+        {
+            options.Store = null;
+            options.DiscoverStore = false;
+        }
+
+        return options;
+    }
+
     /// <summary>Records audited events of every shape (null and non-null text, long text) and closes the system.</summary>
     internal static async Task WriteAuditTrailAsync(string runtime, int rows, TimeProvider? time = null)
     {

@@ -13,14 +13,7 @@ public sealed class TrendTests
     {
         using var dir = new TempDirectory();
         var time = new FakeTimeProvider(Start);
-        var options = Options(Path.Combine(dir.Path, "runtime"), time);
-        if (!sqlite)
-        {
-            options.Store = null;
-            options.DiscoverStore = false;
-        }
-
-        await using var telemetry = new TelemetrySystem(options);
+        await using var telemetry = new TelemetrySystem(Options(Path.Combine(dir.Path, "runtime"), time, sqlite));
 
         // Minute 0: four 10 ms successes. Minute 1: 40 ms and 80 ms, one failed. Minute 5: one 100 ms failure.
         Finish(telemetry, "a", 10, 10, 10, 10);
