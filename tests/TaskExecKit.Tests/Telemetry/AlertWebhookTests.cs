@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using TaskExecKit.Effects;
 using TaskExecKit.Telemetry;
@@ -90,58 +87,14 @@ public sealed class AlertWebhookTests
     /// <summary>An HTTP endpoint on 127.0.0.1 that keeps every body posted to it.</summary>
     private sealed class FakeHook : IDisposable
     {
-        private readonly HttpListener _listener = new();
-        private readonly Task _loop;
+        private readonly LoopbackServer _server = new((_, _) => Task.FromResult((200, string.Empty, (string?)null)));
 
-        public FakeHook()
-        {
-            Port = FreePort();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/hook/");
-            _listener.Start();
-            _loop = Task.Run(ServeAsync);
-        }
+        public int Port => _server.Port;
 
-        public int Port { get; }
+        public Uri Url => new(_server.Url("/hook/"));
 
-        public Uri Url => new($"http://127.0.0.1:{Port}/hook/");
+        public IReadOnlyList<string> Bodies => [.. _server.Received.Select(r => r.Body)];
 
-        public ConcurrentQueue<string> Bodies { get; } = new();
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
-
-        private static int FreePort()
-        {
-            using var socket = new TcpListener(IPAddress.Loopback, 0);
-            socket.Start();
-            return ((IPEndPoint)socket.LocalEndpoint).Port;
-        }
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                using (var reader = new StreamReader(context.Request.InputStream))
-                {
-                    Bodies.Enqueue(await reader.ReadToEndAsync());
-                }
-
-                context.Response.StatusCode = 204;
-                context.Response.Close();
-            }
-        }
+        public void Dispose() => _server.Dispose();
     }
 }

@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace TaskExecKit.Tests.AIExtras;
+namespace TaskExecKit.Tests;
 
-/// <summary>A real HTTP server on 127.0.0.1 for the HTTP tool's tests: each request is answered by a handler and recorded.</summary>
+/// <summary>A real HTTP server on 127.0.0.1 for tests that need one (the HTTP tool, the alert webhook): each request is answered by a handler and recorded.</summary>
 internal sealed class LoopbackServer : IDisposable
 {
     private readonly HttpListener _listener = new();
